@@ -1,0 +1,115 @@
+"""The model's free parameters: specs from ``params/defaults.yaml``, values in one object.
+
+The YAML file is the single place where each parameter is defined (value, range,
+meaning). A calibrated file (``params/calibrated.yaml``, written by ``asean-sim
+calibrate``) overlays the hand defaults when present, and a scenario may override
+individual values within their ranges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+PARAMS_DIR = Path(__file__).resolve().parent / "params"
+DEFAULTS_FILE = PARAMS_DIR / "defaults.yaml"
+CALIBRATED_FILE = PARAMS_DIR / "calibrated.yaml"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """What a parameter means and where it may lie."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    meaning: str
+    fit: bool
+
+
+@cache
+def specs() -> dict[str, ParameterSpec]:
+    """Every parameter's spec, in file order."""
+    raw = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    return {
+        name: ParameterSpec(name, float(e["value"]), float(e["range"][0]), float(e["range"][1]),
+                            str(e["meaning"]), bool(e.get("fit", False)))
+        for name, e in raw.items()
+    }
+
+
+class Parameters(Mapping[str, float]):
+    """An immutable, validated set of parameter values with attribute access."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, float] | None = None):
+        table = specs()
+        merged = {name: spec.default for name, spec in table.items()}
+        for name, value in (values or {}).items():
+            if name not in table:
+                raise KeyError(name)
+            merged[name] = float(value)
+        object.__setattr__(self, "_values", merged)
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Parameters are immutable; use replace()")
+
+    def __getitem__(self, name: str) -> float:
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Parameters({self._values!r})"
+
+    def __reduce__(self):
+        return (Parameters, (dict(self._values),))
+
+    def replace(self, **changes: float) -> Parameters:
+        """A copy with some values changed."""
+        return Parameters({**self._values, **changes})
+
+    def out_of_range(self) -> list[str]:
+        """Names of values outside their documented range."""
+        table = specs()
+        return [n for n, v in self._values.items() if not table[n].low <= v <= table[n].high]
+
+    def thresholds(self) -> np.ndarray:
+        """The four severity thresholds between tones 0-1, 1-2, 2-3 and 3-4."""
+        return np.linspace(self.tone_low, self.tone_high, 4)
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self._values)
+
+
+def load_calibrated(path: Path = CALIBRATED_FILE) -> dict[str, Any] | None:
+    """The calibration file's content, or None when the model has not been calibrated."""
+    if not path.is_file():
+        return None
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def default_parameters() -> Parameters:
+    """Calibrated point estimates (posterior medians) when available, else hand defaults."""
+    calibrated = load_calibrated()
+    if calibrated is None:
+        return Parameters()
+    return Parameters({k: v["median"] for k, v in calibrated.get("parameters", {}).items()})

@@ -1,0 +1,150 @@
+"""Write a run's results folder (DESIGN.md section 6) atomically and in a streaming way.
+
+Replicate results are appended to the CSV files as they arrive and reduced into compact
+arrays (model/outcomes.py), so no replicate's events or agent rows are kept in memory.
+Everything is written into a hidden temporary folder next to the destination, which
+replaces the destination only once complete: an interrupted run leaves no half result.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.codes import MEMBERS
+from model.ensemble import ReplicateResult
+from model.outcomes import Outcomes
+from model.quarters import Quarter
+from model.simevents import COLUMNS as EVENT_COLUMNS
+from model.simevents import event_rows
+from model.world import METRICS
+
+TIMESERIES_COLUMNS = ("replicate", "quarter", "chair", *METRICS)
+MEMBER_COLUMNS = ("replicate", "quarter", "actor", "pressure", "engagement", "exchanges")
+STATEMENT_COLUMNS = ("replicate", "year", "meeting", "chair", "tone", "voice", "severity",
+                     "support")
+
+
+def _num(value: float) -> str:
+    """Stable, compact text for a number ('' for missing)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return f"{float(value):.6g}"
+
+
+@contextmanager
+def atomic_folder(destination: Path):
+    """Yield a temporary folder that replaces ``destination`` only on success."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-",
+                                    dir=destination.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    retired = None
+    if destination.exists():
+        retired = destination.parent / f".{destination.name}.old-{os.getpid()}"
+        shutil.rmtree(retired, ignore_errors=True)
+        destination.rename(retired)
+    staging.rename(destination)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_atomic_text(path: Path, text: str) -> None:
+    """Write a single file atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class StreamingWriter:
+    """Appends each replicate's rows to the CSV files and reduces it into Outcomes."""
+
+    def __init__(self, folder: Path, replicates: int, start: Quarter, end: Quarter,
+                 stack: ExitStack):
+        self.outcomes = Outcomes.empty(replicates, start, end)
+        self.folder = folder
+        self._writers = {}
+        for name, columns in (("timeseries", TIMESERIES_COLUMNS), ("members", MEMBER_COLUMNS),
+                              ("statements", STATEMENT_COLUMNS), ("events", EVENT_COLUMNS)):
+            path = folder / f"{name}.csv"
+            handle = stack.enter_context(path.open("w", newline="", encoding="utf-8"))
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            self._writers[name] = writer
+        self._slot = 0
+        self.event_count = 0
+
+    def add(self, result: ReplicateResult) -> None:
+        rep = result.replicate
+        quarters = self.outcomes.quarters
+        self._writers["timeseries"].writerows(
+            (rep, str(q), result.chairs[q.year], *map(_num, row))
+            for q, row in zip(quarters, result.metrics, strict=True))
+        rows = []
+        for qi, q in enumerate(quarters):
+            label = str(q)
+            for mi, member in enumerate(MEMBERS):
+                pressure, engagement = result.members[qi, mi]
+                if np.isnan(pressure):
+                    continue
+                rows.append((rep, label, member, _num(pressure), _num(engagement),
+                             int(result.exchanges[qi, mi])))
+        self._writers["members"].writerows(rows)
+        self._writers["statements"].writerows(
+            (rep, year, meeting, chair, "" if tone is None else tone, voice, _num(severity),
+             _num(support))
+            for year, meeting, chair, tone, voice, severity, support in result.statements)
+        self._writers["events"].writerows(event_rows(rep, result.events))
+        self.event_count += len(result.events)
+        self.outcomes.add(self._slot, result)
+        self._slot += 1
+
+
+def write_run(
+    destination: Path,
+    results: Iterable[ReplicateResult],
+    replicates: int,
+    start: Quarter,
+    end: Quarter,
+    manifest: Callable[[list[str]], dict[str, Any]],
+    finish: Callable[[Path, Outcomes], list[str]],
+) -> Outcomes:
+    """Stream ``results`` into a complete results folder at ``destination``.
+
+    ``finish`` writes figures and the report into the staging folder and returns the
+    files it wrote; ``manifest`` builds the manifest from the final list of files.
+    """
+    with atomic_folder(destination) as staging:
+        with ExitStack() as stack:
+            writer = StreamingWriter(staging, replicates, start, end, stack)
+            for result in results:
+                writer.add(result)
+        outcomes = writer.outcomes
+        outcomes.summary_frame().to_csv(staging / "summary.csv", index=False,
+                                        float_format="%.6g")
+        extra = finish(staging, outcomes)
+        files = sorted(["timeseries.csv", "members.csv", "statements.csv", "events.csv",
+                        "summary.csv", "manifest.json", *extra])
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest(files), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return outcomes

@@ -1,0 +1,426 @@
+"""The Mesa model: ASEAN members, the DPRK and the outside powers, quarter by quarter.
+
+The model owns the numpy arrays (stances, anchors, ties) and the calendar; agents
+(model/actors.py) own the decisions; model/dynamics.py holds the arithmetic. One
+step is one calendar quarter:
+
+1. dated shocks for the quarter fire (Mesa events scheduled half a step earlier);
+2. the DPRK sends delegations and may provoke;
+3. the outside powers choose whom to lobby;
+4. members' stances move by one Friedkin-Johnsen update (plus small noise);
+5. in Q3 (ministerial meeting) and Q4 (summit) the chair drafts ASEAN's statement;
+6. the quarter's state is recorded and the Korean Peninsula's salience decays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from model.actors import Member, Power, build_agents
+from model.chairs import chair_schedule
+from model.codes import AGENTS, DPRK, MEMBERS, POWERS, TLS_ACCESSION_QUARTER
+from model.dynamics import fj_step, influence_matrix
+from model.initial import (
+    DPRK_ROW,
+    ENGAGEMENT,
+    INDEX,
+    MEMBER_ROWS,
+    POWER_ROWS,
+    PRESSURE,
+    InitialState,
+    initial_state,
+    recorded_chairs,
+)  # fmt: skip
+from model.levers import default_levers
+from model.parameters import Parameters, default_parameters
+from model.quarters import Quarter, quarter_range
+from model.scenario import ActorOverride, Scenario, ShockSpec
+from model.shocks import SHOCK_TYPES, ScheduledShock
+from model.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
+
+METRICS = ("mean_pressure", "mean_engagement", "pressure_spread", "salience",
+           "sanctions_tightness", "exchanges", "provocations", "nuclear_tests")
+"""Model-level metrics recorded each quarter (timeseries.csv)."""
+
+
+def _unit(values):
+    """Clip to [0, 1] (np.minimum/np.maximum: cheaper than np.clip on tiny arrays)."""
+    return np.minimum(np.maximum(values, 0.0), 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """ASEAN's text at one meeting."""
+
+    year: int
+    meeting: str
+    chair: str
+    tone: int | None
+    voice: str
+    severity: float | None
+    support: float
+
+
+class DiplomacyModel(mesa.Model):
+    """ASEAN's collective stance on the DPRK under a rotating chair.
+
+    The keyword-only constructor is the schema shared by the scenario runner, the
+    ensemble and the classroom app (STYLE.md, "one constructor is the schema").
+    """
+
+    def __init__(
+        self,
+        *,
+        start: str = "2024Q1",
+        end: str = "2030Q4",
+        chairs: Mapping[int, str] | None = None,
+        levers: Mapping[str, float] | None = None,
+        shocks: Iterable[ShockSpec] = (),
+        actors: Mapping[str, ActorOverride] | None = None,
+        parameters: Parameters | None = None,
+        initial: InitialState | None = None,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.params = parameters if parameters is not None else default_parameters()
+        self.start, self.end = Quarter.parse(start), Quarter.parse(end)
+        self.quarters = quarter_range(self.start, self.end)
+        self.levers = {**default_levers(), **(levers or {})}
+        self.thresholds = self.params.thresholds()
+        state = initial if initial is not None else initial_state(self.params, self.start.year)
+
+        self.member_codes = MEMBERS
+        self.stance = state.stance.copy()
+        self.ties = state.ties
+        self.lam = np.zeros(len(AGENTS))
+        self.lam[MEMBER_ROWS] = self.params.susceptibility
+        self.tolerance = np.full(len(MEMBERS), self.params.tolerance)
+        self.relations = np.ones(len(MEMBERS), dtype=bool)
+        self.active = np.ones(len(AGENTS), dtype=bool)
+        self.lobbying = np.zeros(len(AGENTS))
+        self._apply_actor_overrides(actors or {})
+        self.anchor = self.stance.copy()
+        self._apply_levers()
+
+        self.members, self.dprk, self.powers = build_agents(self, MEMBERS, POWERS)
+        self.chair_override: dict[int, str] = {}
+        known = {**recorded_chairs(), **{int(y): c for y, c in (chairs or {}).items()}}
+        self.chairs = chair_schedule(range(self.start.year, self.end.year + 1), known)
+        self._chair_masks = {year: np.array([c == code for c in MEMBERS], dtype=float)
+                             for year, code in self.chairs.items()}
+        self._weights = np.zeros((len(MEMBERS), len(AGENTS)))
+        self._member_ties = self.ties[MEMBER_ROWS]
+
+        self.salience = 0.0
+        self.calm = 0.0
+        self.last_severity = self._severity_of_tone(state.last_tone)
+        self.events: list[SimEvent] = []
+        self.statements: list[Statement] = []
+        self.clock: Quarter | None = None
+        self._now = self.start  # the quarter being simulated (for event dates)
+        self._shocks = list(shocks)
+        self._tls_joins(self._shocks)
+        self._scheduled = [ScheduledShock(self, s) for s in self._shocks]
+        for scheduled in self._scheduled:
+            self.schedule_event(scheduled.fire, at=(scheduled.shock.quarter - self.start) + 0.5)
+
+        n = len(self.quarters)
+        self.member_history = np.full((n, len(MEMBERS), 2), np.nan)
+        self.exchange_history = np.zeros((n, len(MEMBERS)), dtype=np.int32)
+        self._quarter_exchanges = np.zeros(len(MEMBERS), dtype=np.int64)
+        self._quarter_provocations = {"missile_test": 0, "icbm_test": 0, "nuclear_test": 0}
+        self.datacollector = mesa.DataCollector(model_reporters={"metrics": self.metrics})
+
+    # --- set-up -----------------------------------------------------------------
+    def _apply_actor_overrides(self, overrides: Mapping[str, ActorOverride]) -> None:
+        for code, o in overrides.items():
+            row = INDEX[code]
+            if o.pressure is not None:
+                self.stance[row, PRESSURE] = o.pressure
+            if o.engagement is not None:
+                self.stance[row, ENGAGEMENT] = o.engagement
+            if code in MEMBERS:
+                position = MEMBERS.index(code)
+                if o.susceptibility is not None:
+                    self.lam[row] = o.susceptibility
+                if o.tolerance is not None:
+                    self.tolerance[position] = o.tolerance
+                if o.relations is not None:
+                    self.relations[position] = o.relations
+            if o.lobbying is not None:
+                self._lobbying_override = {**getattr(self, "_lobbying_override", {}),
+                                           code: o.lobbying}
+
+    def _apply_levers(self) -> None:
+        """Turn levers into the outside powers' stances and lobbying strengths."""
+        p, lv = self.params, self.levers
+        us, shield, russia = lv["us_pressure"], lv["china_shield"], lv["russia_alignment"]
+        stance = {
+            "USA": (p.pressure_USA, p.engagement_USA, p.lobbying_USA * 2.0 * us),
+            "JPN": (p.pressure_JPN, p.engagement_JPN, p.lobbying_JPN * (0.5 + us)),
+            "KOR": (p.pressure_KOR, p.engagement_KOR, p.lobbying_KOR * (0.5 + us)),
+            "CHN": (p.pressure_CHN * 2.0 * (1.0 - shield), p.engagement_CHN * (0.5 + shield),
+                    p.lobbying_CHN * (0.5 + shield)),
+            "RUS": (p.pressure_RUS * 2.0 * (1.0 - russia), p.engagement_RUS * (0.5 + russia),
+                    p.lobbying_RUS * (0.5 + russia)),
+        }
+        overrides = getattr(self, "_lobbying_override", {})
+        for code, (pressure, engagement, lobbying) in stance.items():
+            row = INDEX[code]
+            self.stance[row] = np.clip((pressure, engagement), 0.0, 1.0)
+            self.lobbying[row] = overrides.get(code, lobbying)
+        if hasattr(self, "anchor"):
+            self.anchor[POWER_ROWS] = self.stance[POWER_ROWS]
+
+    def _tls_joins(self, shocks: list[ShockSpec]) -> None:
+        """Timor-Leste is a member only from its accession (2025Q4 unless a shock says)."""
+        tls = INDEX["TLS"]
+        explicit = [s for s in shocks if s.type == "accession" and s.actor == "TLS"]
+        joins = explicit[0].quarter if explicit else Quarter.parse(TLS_ACCESSION_QUARTER)
+        if joins > self.start:
+            self.active[tls] = False
+            if not explicit and joins <= self.end:
+                shocks.append(ShockSpec(at=str(joins), type="accession", actor="TLS",
+                                        note="Timor-Leste admitted 26 October 2025"))
+
+    def _severity_of_tone(self, tone: int | None) -> float:
+        """Middle of a tone's severity band (the chair's reference for its stake)."""
+        if tone is None:
+            return float(self.stance[MEMBER_ROWS, PRESSURE].mean() * self.params.salience_floor)
+        edges = np.concatenate(([0.0], self.thresholds, [1.0]))
+        return float((edges[tone] + edges[tone + 1]) / 2)
+
+    # --- state views --------------------------------------------------------------
+    @property
+    def reachable(self) -> np.ndarray:
+        """1.0 for members the DPRK can send delegations to (active, with relations)."""
+        return (self.active[MEMBER_ROWS] & self.relations).astype(float)
+
+    @property
+    def next_quarter(self) -> Quarter | None:
+        """The quarter the next step will simulate (None when the run is over)."""
+        done = 0 if self.clock is None else self.clock - self.start + 1
+        return self.quarters[done] if done < len(self.quarters) else None
+
+    def chair(self, year: int) -> str:
+        """The member chairing ASEAN in ``year`` (a chair_change shock overrides)."""
+        return self.chair_override.get(year) or self.chairs[year]
+
+    # --- actions agents and shocks call --------------------------------------------
+    def emit(self, kind: str, source: str, target: str, summary: str,
+             quarter: Quarter | None = None, cameo: str | None = None) -> None:
+        """Log a simulated event in the record's schema."""
+        q = quarter or self._now
+        self.events.append(SimEvent(q, source, target, cameo or KIND_CAMEO[kind], summary))
+
+    def exchange(self, visits: np.ndarray) -> None:
+        """The DPRK sends ``visits[i]`` delegations to member i; members may return them."""
+        returns = Member.returned_visits(self, visits)
+        for position in np.flatnonzero(visits + returns):
+            code = MEMBERS[position]
+            for _ in range(visits[position]):
+                self.emit("delegation", DPRK, code, f"DPRK delegation visits {code}")
+            for _ in range(returns[position]):
+                self.emit("delegation", code, DPRK, f"{code} delegation visits Pyongyang")
+        total = visits + returns
+        self._quarter_exchanges += total
+        self._nudge(MEMBER_ROWS, ENGAGEMENT, self.params.visit_effect * total,
+                    self.params.visit_persistence)
+
+    def provoke(self, kind: str, impulse: float | None = None,
+                quarter: Quarter | None = None) -> None:
+        """A DPRK launch or test: salience jumps and members harden, less so if engaged."""
+        impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
+        self.salience = min(1.0, self.salience + impulse)
+        damping = 1.0 - 0.5 * self.stance[MEMBER_ROWS, ENGAGEMENT]
+        effect = self.params.provocation_effect * impulse * damping * self.active[MEMBER_ROWS]
+        self._nudge(MEMBER_ROWS, PRESSURE, effect, self.params.provocation_persistence)
+        self._quarter_provocations[kind] += 1
+        label = kind.replace("_", " ")
+        self.emit(kind, DPRK, "UNSC", f"DPRK conducts a {label}", quarter)
+
+    def _nudge(self, rows, column: int, amount, persistence: float) -> None:
+        self.stance[rows, column] = _unit(self.stance[rows, column] + amount)
+        if persistence:
+            self.anchor[rows, column] = _unit(self.anchor[rows, column] + persistence * amount)
+
+    def apply_shock(self, shock: ShockSpec) -> None:
+        """Apply one dated shock (see model/shocks.py for the registry)."""
+        q, kind, actor, size = shock.quarter, shock.type, shock.actor, shock.magnitude
+        if kind in ("missile_test", "icbm_test", "nuclear_test"):
+            self.provoke(kind, size, q)
+        elif kind == "unsc_resolution":
+            tight = float(np.clip(self.levers["sanctions_tightness"] + size, 0.0, 1.0))
+            self.levers["sanctions_tightness"] = tight
+            self.emit("sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", q)
+        elif kind == "us_dprk_summit":
+            self.salience = max(0.0, self.salience - 0.5 * size)
+            self.calm = max(self.calm, self.params.summit_calm * size)
+            self._nudge(MEMBER_ROWS, PRESSURE, -0.1 * size * self.active[MEMBER_ROWS], 0.0)
+            self.emit("summit", "USA", DPRK, "US and DPRK leaders hold a summit", q)
+            if shock.host:
+                self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
+                self.emit("host_summit", shock.host, DPRK,
+                          f"{shock.host} hosts the US-DPRK summit", q)
+        elif kind == "dprk_delegation":
+            visits = np.zeros(len(MEMBERS), dtype=np.int64)
+            visits[MEMBERS.index(actor)] = int(size)
+            self.exchange(visits)
+        elif kind == "incident":
+            row = INDEX[actor]
+            self._nudge(row, ENGAGEMENT, -size, 1.0)
+            self._nudge(row, PRESSURE, size / 2, 1.0)
+            self.emit("incident", actor, DPRK, f"{actor} sours on the DPRK after an incident", q)
+        elif kind in ("break_relations", "restore_relations"):
+            restore = kind == "restore_relations"
+            self.relations[MEMBERS.index(actor)] = restore
+            row = INDEX[actor]
+            level = self.params.engagement_prior if restore else 0.0
+            self.stance[row, ENGAGEMENT] = self.anchor[row, ENGAGEMENT] = level
+            verb = "restores" if restore else "breaks off"
+            self.emit(kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", q)
+        elif kind in ("alliance", "strain"):
+            lever = shock.alignment_lever
+            sign = 1.0 if kind == "alliance" else -1.0
+            self.levers[lever] = float(np.clip(self.levers[lever] + sign * size, 0.0, 1.0))
+            self._apply_levers()
+            verb = "deepen" if sign > 0 else "cool"
+            self.emit(kind, actor, DPRK, f"{actor}-DPRK relations {verb}", q)
+        elif kind == "chair_change":
+            self.chair_override[q.year] = actor
+            self._chair_masks[q.year] = np.array([c == actor for c in MEMBERS], dtype=float)
+        elif kind == "accession":
+            self.active[INDEX[actor]] = True
+            self.emit("accession", actor, "ASEAN", f"{actor} joins ASEAN", q)
+        elif kind == "lever":
+            self.levers[shock.lever] = shock.value
+            self._apply_levers()
+
+    # --- the quarter ----------------------------------------------------------------
+    def step(self) -> None:
+        """Simulate one calendar quarter."""
+        quarter = self.next_quarter
+        if quarter is None:
+            self.running = False
+            return
+        self._now = quarter
+        self.dprk.act()
+        self._update_stances(quarter)
+        if quarter.q == 3:
+            self._meeting(quarter, "ministerial")
+        elif quarter.q == 4:
+            self._meeting(quarter, "summit")
+        self.clock = quarter
+        self._record(quarter)
+        self._quarter_exchanges[:] = 0  # counters include shocks fired just before the step
+        for key in self._quarter_provocations:
+            self._quarter_provocations[key] = 0
+        decay = self.params.salience_decay
+        self.salience *= decay
+        self.calm *= decay
+        if quarter == self.end:
+            self.running = False
+
+    def _update_stances(self, quarter: Quarter) -> None:
+        p, centrality = self.params, self.levers["asean_centrality"]
+        members = MEMBER_ROWS
+        chair_mask = self._chair_masks[quarter.year]
+        lobby = Power.lobbying(self, chair_mask) * self.active[members][:, None]
+        if quarter.q >= 3:  # lobbying contacts are logged before the two meetings
+            for k, power in enumerate(self.powers):
+                power.contact(lobby[:, k])
+        weights = self._weights  # member rows only: the other actors are stubborn
+        weights[:, MEMBER_ROWS] = centrality
+        weights[:, POWER_ROWS] = (1.0 - centrality) * p.lobbying_weight * lobby
+        weights[:, DPRK_ROW] = ((1.0 - centrality) * p.dprk_pull
+                                * self.stance[members, ENGAGEMENT] * self.relations)
+        w = influence_matrix(self._member_ties, weights, self.active)
+        updated = fj_step(self.stance, self.anchor[members], w, self.lam[members])
+        noise = self.rng.normal(0.0, p.stance_noise, size=(len(MEMBERS), 2))
+        self.stance[members] = _unit(updated + noise)
+        self.stance[members, ENGAGEMENT] *= self.relations  # no relations, no warmth
+
+    def preferences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each member's preferred severity and acceptable range, this quarter.
+
+        Preferred severity is pressure scaled by salience (nothing recent, milder wish);
+        a member engaged with the DPRK tolerates less text harsher than it wants.
+        """
+        p = self.params
+        pressure = self.stance[MEMBER_ROWS, PRESSURE]
+        engagement = self.stance[MEMBER_ROWS, ENGAGEMENT]
+        preferred = pressure * (p.salience_floor + (1.0 - p.salience_floor) * self.salience)
+        lower = preferred - self.tolerance
+        upper = preferred + self.tolerance * (1.0 - p.shield * engagement * self.relations)
+        return preferred, lower, upper
+
+    def _meeting(self, quarter: Quarter, meeting: str) -> None:
+        chair_code = self.chair(quarter.year)
+        present = self.active[MEMBER_ROWS]
+        preferred, lower, upper = (a[present] for a in self.preferences())
+        codes = [c for c, here in zip(MEMBERS, present, strict=True) if here]
+        chair_agent = self.members[MEMBERS.index(chair_code)]
+        draft = chair_agent.draft(preferred, lower, upper,
+                                  codes.index(chair_code) if chair_code in codes else 0)
+        self.statements.append(Statement(quarter.year, meeting, chair_code, draft.tone,
+                                         draft.voice, draft.severity, draft.support))
+        if draft.severity is not None:
+            self.last_severity = draft.severity
+            self.emit("statement", "ASEAN", DPRK,
+                      f"ASEAN {meeting} statement ({draft.voice}, tone {draft.tone})",
+                      quarter, cameo=STATEMENT_CAMEO[draft.tone])
+
+    def metrics(self) -> np.ndarray:
+        """This quarter's model-level metrics, in METRICS order (the DataCollector's row;
+        an array, which Mesa's deepcopy duplicates far faster than a tuple)."""
+        members = self.stance[MEMBER_ROWS]
+        present = self.active[MEMBER_ROWS]
+        if not present.all():
+            members = members[present]
+        pressure = members[:, PRESSURE]
+        provocations = self._quarter_provocations
+        return np.array((
+            pressure.sum() / len(pressure),
+            members[:, ENGAGEMENT].sum() / len(pressure),
+            pressure.max() - pressure.min(),
+            self.salience,
+            self.levers["sanctions_tightness"],
+            self._quarter_exchanges.sum(),
+            sum(provocations.values()),
+            provocations["nuclear_test"],
+        ), dtype=float)
+
+    def _record(self, quarter: Quarter) -> None:
+        i = quarter - self.start
+        present = self.active[MEMBER_ROWS]
+        self.member_history[i][present] = self.stance[MEMBER_ROWS][present]
+        self.exchange_history[i] = self._quarter_exchanges
+        self.datacollector.collect(self)
+
+    def metric_history(self) -> np.ndarray:
+        """(quarters run, len(METRICS)) array of the collected metrics."""
+        return np.asarray(self.datacollector.model_vars["metrics"], dtype=float).reshape(
+            -1, len(METRICS))
+
+    def run(self) -> DiplomacyModel:
+        """Run to the end of the period (one Mesa time advance over all remaining steps)."""
+        done = 0 if self.clock is None else self.clock - self.start + 1
+        if done < len(self.quarters):
+            self.run_for(len(self.quarters) - done)
+        return self
+
+
+def model_from_scenario(scenario: Scenario, parameters: Parameters | None = None,
+                        rng: np.random.Generator | int | None = None,
+                        initial: InitialState | None = None) -> DiplomacyModel:
+    """Build the model a scenario describes (the same constructor the app uses)."""
+    params = parameters if parameters is not None else default_parameters()
+    if scenario.parameters:
+        params = params.replace(**scenario.parameters)
+    return DiplomacyModel(start=scenario.period.start, end=scenario.period.end,
+                          chairs=scenario.chairs, levers=scenario.levers, shocks=scenario.shocks,
+                          actors=scenario.actors, parameters=params, initial=initial, rng=rng)

@@ -1,0 +1,121 @@
+"""`asean-sim run` end to end: the files of DESIGN.md section 6, byte-for-byte
+reproducibility for any number of workers, and no half results."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pandas as pd
+import pytest
+
+import model.ensemble
+from model.cli import main
+from model.runner import run_scenario
+from model.scenario import load_scenario
+
+SHORT = """\
+name: short
+title: A short test scenario
+description: Two years with a nuclear test, to exercise every output.
+period: {start: 2026Q1, end: 2027Q4}
+replicates: 20
+seed: 99
+shocks:
+  - {at: 2026Q3, type: nuclear_test, note: test shock}
+"""
+DATA_FILES = ("timeseries.csv", "members.csv", "statements.csv", "events.csv", "summary.csv",
+              "manifest.json", "report.md")
+
+
+@pytest.fixture
+def short(tmp_path):
+    path = tmp_path / "short.yaml"
+    path.write_text(SHORT, encoding="utf-8")
+    return path
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in DATA_FILES}
+
+
+def test_run_writes_every_contract_file(short, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(short), "--out", str(out), "--replicates", "6"]) == 0
+    for name in DATA_FILES:
+        assert (out / name).is_file(), name
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert list(ts.columns[:3]) == ["replicate", "quarter", "chair"]
+    assert len(ts) == 6 * 8 and set(ts["chair"]) == {"PHL", "SGP"}
+    members = pd.read_csv(out / "members.csv")
+    assert list(members.columns) == ["replicate", "quarter", "actor", "pressure", "engagement",
+                                     "exchanges"]
+    assert len(members) == 6 * 8 * 11  # Timor-Leste is a member from 2025Q4
+    statements = pd.read_csv(out / "statements.csv")
+    assert list(statements.columns[:6]) == ["replicate", "year", "meeting", "chair", "tone",
+                                            "voice"]
+    assert len(statements) == 6 * 2 * 2
+    events = pd.read_csv(out / "events.csv", dtype={"cameo": str})
+    assert (events["cameo"] == "150").sum() >= 6  # the nuclear test, in every replicate
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["metric", "period", "mean", "p10", "p50", "p90"]
+    row = summary[(summary.metric == "nuclear_tests") & (summary.period == "2026Q3")]
+    assert row["mean"].item() >= 1.0
+    assert (summary["p10"] <= summary["p90"] + 1e-12).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 99 and manifest["replicates"] == 6
+    assert manifest["scenario"]["name"] == "short"
+    assert len(manifest["scenario_digest"]) == 64
+    assert manifest["packages"]["mesa"].startswith("3.5")
+    assert manifest["git_commit"] and manifest["parameters"]["values"]
+    assert set(DATA_FILES) <= set(manifest["files"])
+    report = (out / "report.md").read_text()
+    assert "grave-concern" in report and "| 2026 | PHL |" in report
+    for figure in ("tone", "stances", "exchanges"):
+        image = mpimg.imread(out / "figures" / f"{figure}.png")
+        assert image.shape[1] > 500 and image.std() > 0.05
+
+
+def test_same_seed_same_bytes_any_workers(short, tmp_path):
+    scenario = load_scenario(short)  # 20 replicates: two chunks, so two workers share them
+    run_scenario(scenario, tmp_path / "a", workers=1)
+    run_scenario(scenario, tmp_path / "b", workers=1)
+    run_scenario(scenario, tmp_path / "c", workers=2)
+    a, b, c = (contents(tmp_path / x) for x in "abc")
+    assert a == b
+    assert a == c
+    other = run_scenario(scenario.with_changes(seed=100), tmp_path / "d", workers=1)
+    assert other is not None
+    assert contents(tmp_path / "d")["statements.csv"] != a["statements.csv"]
+
+
+def test_python_m_model_is_the_same_program(short, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "model", "run", str(short), "--out",
+                           str(tmp_path / "o"), "--replicates", "2"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "o" / "report.md").is_file()
+
+
+def test_an_interrupted_run_leaves_no_half_result(short, tmp_path, monkeypatch):
+    scenario = load_scenario(short)
+    out = tmp_path / "out"
+    run_scenario(scenario.with_changes(replicates=3), out)
+    before = contents(out)
+    real = model.ensemble.run_replicate
+
+    def flaky(scenario, index, seed, draw=None):
+        if index == 7:
+            raise KeyboardInterrupt
+        return real(scenario, index, seed, draw)
+
+    monkeypatch.setattr(model.ensemble, "run_replicate", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario(scenario, out)
+    assert contents(out) == before  # the previous complete result is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "short.yaml"]  # no leftovers
+    fresh = tmp_path / "fresh"
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario(scenario, fresh)
+    assert not fresh.exists()
