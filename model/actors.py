@@ -14,7 +14,7 @@ import numpy as np
 
 from model.codes import DPRK
 from model.dynamics import Draft, consensus_statement
-from model.initial import ENGAGEMENT, INDEX, MEMBER_ROWS, POWER_ROWS, PRESSURE
+from model.initial import ENGAGEMENT, INDEX, MEMBER_ROWS, PRESSURE
 
 if TYPE_CHECKING:
     from model.world import DiplomacyModel
@@ -47,11 +47,11 @@ class Member(Country):
 
     @staticmethod
     def returned_visits(model: DiplomacyModel, visits: np.ndarray) -> np.ndarray:
-        """How many DPRK delegations each member returns this quarter: each visit is
-        returned with a chance that grows with the member's engagement. Decided for all
-        members at once, since this runs every quarter of every replicate."""
+        """Which visited members send a delegation back to Pyongyang this quarter (at most
+        one each): the chance grows with the member's engagement. Decided for all members
+        at once, since this runs every quarter of every replicate."""
         chance = model.params.reciprocity * model.stance[MEMBER_ROWS, ENGAGEMENT]
-        return model.rng.binomial(visits, chance)
+        return (visits > 0) & (model.rng.random(len(visits)) < chance)
 
     def draft(self, preferred: np.ndarray, lower: np.ndarray, upper: np.ndarray,
               chair_position: int) -> Draft:
@@ -67,24 +67,21 @@ class Power(Country):
     """An outside power: a near-stubborn node that lobbies members."""
 
     @staticmethod
-    def lobbying(model: DiplomacyModel, chair_mask: np.ndarray) -> np.ndarray:
+    def lobbying(model: DiplomacyModel, focus: np.ndarray) -> np.ndarray:
         """Lobbying weight of each power (columns, POWERS order) on each member (rows).
 
-        A power presses harder on the chair (``chair_focus``) and on members whose
-        pressure is far from its own. Computed for all powers at once for speed.
+        A power presses harder on the chair (``focus``: a column with ``1 + chair_focus``
+        in the chair's row) and on members whose pressure is far from its own. Computed
+        for all powers at once, since it runs every quarter of every replicate.
         """
-        member_pressure = model.stance[MEMBER_ROWS, PRESSURE][:, None]
-        distance = np.abs(member_pressure - model.stance[POWER_ROWS, PRESSURE][None, :])
-        focus = 1.0 + model.params.chair_focus * chair_mask[:, None]
-        return model.lobbying[POWER_ROWS][None, :] * focus * (0.5 + distance)
+        distance = np.abs(model.stance[MEMBER_ROWS, PRESSURE][:, None] - model._power_pressure)
+        return model._power_lobbying * focus * (0.5 + distance)
 
-    def contact(self, weights: np.ndarray) -> None:
-        """Record the power's most intense lobbying contact before a meeting."""
-        if weights.max() <= 0:
-            return
-        target = self.model.member_codes[int(np.argmax(weights))]
-        self.model.emit("lobbying", self.code, target,
-                        f"{self.code} lobbies {target} on the DPRK ahead of ASEAN meetings")
+    def contact(self, target: str) -> None:
+        """Record the power's most intense lobbying contact (``target``) before a meeting."""
+        if self.model.lobbying[self.row] > 0:
+            self.model.emit("lobbying", self.code, target,
+                            f"{self.code} lobbies {target} on the DPRK ahead of ASEAN meetings")
 
 
 class NorthKorea(Country):
@@ -116,8 +113,7 @@ class NorthKorea(Country):
         visits = m.rng.poisson(self.outreach_rates())
         if visits.any():
             m.exchange(visits)
-        launches = int(m.rng.poisson(self.provocation_hazard()))
-        for _ in range(launches):
+        for _ in range(_poisson(m.rng, self.provocation_hazard())):
             draw = m.rng.random()
             if draw < m.params.nuclear_share:
                 kind = "nuclear_test"
@@ -126,6 +122,16 @@ class NorthKorea(Country):
             else:
                 kind = "missile_test"
             m.provoke(kind)
+
+
+def _poisson(rng: np.random.Generator, rate: float) -> int:
+    """A Poisson draw by Knuth's product of uniforms: for the small rates used here it is
+    several times cheaper than ``rng.poisson`` on a scalar, and just as exact."""
+    limit, k, product = np.exp(-rate), 0, rng.random()
+    while product > limit:
+        k += 1
+        product *= rng.random()
+    return k
 
 
 def build_agents(model: DiplomacyModel, members, powers) -> tuple[list[Member], NorthKorea,

@@ -34,14 +34,16 @@ def fj_equilibrium(anchor: np.ndarray, w: np.ndarray, lam: np.ndarray) -> np.nda
     return np.linalg.solve(np.eye(n) - lam[:, None] * w, (1.0 - lam)[:, None] * anchor)
 
 
-def influence_matrix(ties: np.ndarray, weights: np.ndarray, active: np.ndarray) -> np.ndarray:
+def influence_matrix(ties: np.ndarray, weights: np.ndarray,
+                     active: np.ndarray | None = None) -> np.ndarray:
     """Row-stochastic influence matrix from tie strength and each source's weight.
 
-    ``W[i, j]`` is proportional to ``ties[i, j] * weights[i, j]`` over active ``j``. A row
-    with no active influence is all zeros unless the matrix is square, in which case the
-    actor keeps full weight on itself.
+    ``W[i, j]`` is proportional to ``ties[i, j] * weights[i, j]`` over active ``j`` (all
+    sources when ``active`` is None, e.g. when ``ties`` already zeroes inactive ones). A
+    row with no active influence is all zeros unless the matrix is square, in which case
+    the actor keeps full weight on itself.
     """
-    raw = ties * weights * active
+    raw = ties * weights if active is None else ties * weights * active
     totals = raw.sum(axis=1)
     lonely = totals <= 0
     if not lonely.any():
@@ -53,9 +55,9 @@ def influence_matrix(ties: np.ndarray, weights: np.ndarray, active: np.ndarray) 
     return w
 
 
-def severity_to_tone(severity: float, thresholds: np.ndarray) -> int:
+def severity_to_tone(severity: float, thresholds) -> int:
     """Tone 0-4: how many of the four ascending thresholds the severity reaches."""
-    return int(np.searchsorted(thresholds, severity, side="right"))
+    return sum(1 for t in thresholds if severity >= t)
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,12 @@ def consensus_statement(
     acceptable to the most members; if at least ``split_quorum`` of them accept it, the
     text is a chair's statement (split); otherwise there is no agreed text (none).
     """
-    own = (1.0 - chair_pull) * preferred.mean() + chair_pull * preferred[chair]
+    own = (1.0 - chair_pull) * float(preferred.sum()) / len(preferred) + chair_pull * float(
+        preferred[chair])
     target = (1.0 - chair_stake) * own + chair_stake * anchor_severity
-    lo, hi = lower.max(), upper.min()
+    lo, hi = float(lower.max()), float(upper.min())
     if lo <= hi:
-        severity = float(np.clip(target, lo, hi))
+        severity = min(max(target, lo), hi)
         return Draft(severity_to_tone(severity, thresholds), "consensus", severity, 1.0)
     # No common ground: the severity acceptable to most members, nearest the target.
     candidates = np.clip(np.concatenate(([target], lower, upper)), 0.0, 1.0)

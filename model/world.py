@@ -47,6 +47,9 @@ METRICS = ("mean_pressure", "mean_engagement", "pressure_spread", "salience",
 """Model-level metrics recorded each quarter (timeseries.csv)."""
 
 
+VISIT_CAMEO = KIND_CAMEO["delegation"]
+
+
 def _unit(values):
     """Clip to [0, 1] (np.minimum/np.maximum: cheaper than np.clip on tiny arrays)."""
     return np.minimum(np.maximum(values, 0.0), 1.0)
@@ -90,7 +93,7 @@ class DiplomacyModel(mesa.Model):
         self.start, self.end = Quarter.parse(start), Quarter.parse(end)
         self.quarters = quarter_range(self.start, self.end)
         self.levers = {**default_levers(), **(levers or {})}
-        self.thresholds = self.params.thresholds()
+        self.thresholds = tuple(self.params.thresholds().tolist())
         state = initial if initial is not None else initial_state(self.params, self.start.year)
 
         self.member_codes = MEMBERS
@@ -110,10 +113,8 @@ class DiplomacyModel(mesa.Model):
         self.chair_override: dict[int, str] = {}
         known = {**recorded_chairs(), **{int(y): c for y, c in (chairs or {}).items()}}
         self.chairs = chair_schedule(range(self.start.year, self.end.year + 1), known)
-        self._chair_masks = {year: np.array([c == code for c in MEMBERS], dtype=float)
-                             for year, code in self.chairs.items()}
+        self._chair_focus = {year: self._focus(code) for year, code in self.chairs.items()}
         self._weights = np.zeros((len(MEMBERS), len(AGENTS)))
-        self._member_ties = self.ties[MEMBER_ROWS]
 
         self.salience = 0.0
         self.calm = 0.0
@@ -121,6 +122,7 @@ class DiplomacyModel(mesa.Model):
         self.events: list[SimEvent] = []
         self.statements: list[Statement] = []
         self.clock: Quarter | None = None
+        self._done = 0  # quarters simulated so far
         self._now = self.start  # the quarter being simulated (for event dates)
         self._shocks = list(shocks)
         self._tls_joins(self._shocks)
@@ -128,12 +130,14 @@ class DiplomacyModel(mesa.Model):
         for scheduled in self._scheduled:
             self.schedule_event(scheduled.fire, at=(scheduled.shock.quarter - self.start) + 0.5)
 
+        self._refresh_masks()
         n = len(self.quarters)
         self.member_history = np.full((n, len(MEMBERS), 2), np.nan)
         self.exchange_history = np.zeros((n, len(MEMBERS)), dtype=np.int32)
         self._quarter_exchanges = np.zeros(len(MEMBERS), dtype=np.int64)
         self._quarter_provocations = {"missile_test": 0, "icbm_test": 0, "nuclear_test": 0}
-        self.datacollector = mesa.DataCollector(model_reporters={"metrics": self.metrics})
+        self._metrics_row = self.metrics()
+        self.datacollector = mesa.DataCollector(model_reporters={"metrics": "_metrics_row"})
 
     # --- set-up -----------------------------------------------------------------
     def _apply_actor_overrides(self, overrides: Mapping[str, ActorOverride]) -> None:
@@ -175,6 +179,8 @@ class DiplomacyModel(mesa.Model):
             self.lobbying[row] = overrides.get(code, lobbying)
         if hasattr(self, "anchor"):
             self.anchor[POWER_ROWS] = self.stance[POWER_ROWS]
+        self._power_pressure = self.stance[POWER_ROWS, PRESSURE][None, :].copy()
+        self._power_lobbying = self.lobbying[POWER_ROWS][None, :].copy()
 
     def _tls_joins(self, shocks: list[ShockSpec]) -> None:
         """Timor-Leste is a member only from its accession (2025Q4 unless a shock says)."""
@@ -187,6 +193,11 @@ class DiplomacyModel(mesa.Model):
                 shocks.append(ShockSpec(at=str(joins), type="accession", actor="TLS",
                                         note="Timor-Leste admitted 26 October 2025"))
 
+    def _focus(self, chair: str) -> np.ndarray:
+        """Column of lobbying multipliers: ``1 + chair_focus`` for the chair, 1 elsewhere."""
+        return 1.0 + self.params.chair_focus * np.array(
+            [[float(c == chair)] for c in MEMBERS])
+
     def _severity_of_tone(self, tone: int | None) -> float:
         """Middle of a tone's severity band (the chair's reference for its stake)."""
         if tone is None:
@@ -195,16 +206,21 @@ class DiplomacyModel(mesa.Model):
         return float((edges[tone] + edges[tone + 1]) / 2)
 
     # --- state views --------------------------------------------------------------
-    @property
-    def reachable(self) -> np.ndarray:
-        """1.0 for members the DPRK can send delegations to (active, with relations)."""
-        return (self.active[MEMBER_ROWS] & self.relations).astype(float)
+    def _refresh_masks(self) -> None:
+        """Recompute what depends on membership and relations (they change only by shocks),
+        so the quarterly loop does no boolean bookkeeping."""
+        present = self.active[MEMBER_ROWS]
+        self.present = present.copy()
+        self.all_present = bool(present.all())
+        self.reachable = (present & self.relations).astype(float)
+        self.all_related = bool(self.relations.all())
+        self._present_col = present.astype(float)[:, None]
+        self._member_ties = self.ties[MEMBER_ROWS] * self.active
 
     @property
     def next_quarter(self) -> Quarter | None:
         """The quarter the next step will simulate (None when the run is over)."""
-        done = 0 if self.clock is None else self.clock - self.start + 1
-        return self.quarters[done] if done < len(self.quarters) else None
+        return self.quarters[self._done] if self._done < len(self.quarters) else None
 
     def chair(self, year: int) -> str:
         """The member chairing ASEAN in ``year`` (a chair_change shock overrides)."""
@@ -219,14 +235,14 @@ class DiplomacyModel(mesa.Model):
 
     def exchange(self, visits: np.ndarray) -> None:
         """The DPRK sends ``visits[i]`` delegations to member i; members may return them."""
-        returns = Member.returned_visits(self, visits)
-        for position in np.flatnonzero(visits + returns):
-            code = MEMBERS[position]
-            for _ in range(visits[position]):
-                self.emit("delegation", DPRK, code, f"DPRK delegation visits {code}")
-            for _ in range(returns[position]):
-                self.emit("delegation", code, DPRK, f"{code} delegation visits Pyongyang")
+        returns = Member.returned_visits(self, visits).astype(visits.dtype)
         total = visits + returns
+        events, now = self.events, self._now
+        for position in np.flatnonzero(total).tolist():
+            code = MEMBERS[position]
+            going = SimEvent(now, DPRK, code, VISIT_CAMEO, f"DPRK delegation visits {code}")
+            coming = SimEvent(now, code, DPRK, VISIT_CAMEO, f"{code} delegation visits Pyongyang")
+            events.extend([going] * int(visits[position]) + [coming] * int(returns[position]))
         self._quarter_exchanges += total
         self._nudge(MEMBER_ROWS, ENGAGEMENT, self.params.visit_effect * total,
                     self.params.visit_persistence)
@@ -237,7 +253,7 @@ class DiplomacyModel(mesa.Model):
         impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
         self.salience = min(1.0, self.salience + impulse)
         damping = 1.0 - 0.5 * self.stance[MEMBER_ROWS, ENGAGEMENT]
-        effect = self.params.provocation_effect * impulse * damping * self.active[MEMBER_ROWS]
+        effect = self.params.provocation_effect * impulse * damping * self.present
         self._nudge(MEMBER_ROWS, PRESSURE, effect, self.params.provocation_persistence)
         self._quarter_provocations[kind] += 1
         label = kind.replace("_", " ")
@@ -260,7 +276,7 @@ class DiplomacyModel(mesa.Model):
         elif kind == "us_dprk_summit":
             self.salience = max(0.0, self.salience - 0.5 * size)
             self.calm = max(self.calm, self.params.summit_calm * size)
-            self._nudge(MEMBER_ROWS, PRESSURE, -0.1 * size * self.active[MEMBER_ROWS], 0.0)
+            self._nudge(MEMBER_ROWS, PRESSURE, -0.1 * size * self.present, 0.0)
             self.emit("summit", "USA", DPRK, "US and DPRK leaders hold a summit", q)
             if shock.host:
                 self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
@@ -278,6 +294,7 @@ class DiplomacyModel(mesa.Model):
         elif kind in ("break_relations", "restore_relations"):
             restore = kind == "restore_relations"
             self.relations[MEMBERS.index(actor)] = restore
+            self._refresh_masks()
             row = INDEX[actor]
             level = self.params.engagement_prior if restore else 0.0
             self.stance[row, ENGAGEMENT] = self.anchor[row, ENGAGEMENT] = level
@@ -292,9 +309,10 @@ class DiplomacyModel(mesa.Model):
             self.emit(kind, actor, DPRK, f"{actor}-DPRK relations {verb}", q)
         elif kind == "chair_change":
             self.chair_override[q.year] = actor
-            self._chair_masks[q.year] = np.array([c == actor for c in MEMBERS], dtype=float)
+            self._chair_focus[q.year] = self._focus(actor)
         elif kind == "accession":
             self.active[INDEX[actor]] = True
+            self._refresh_masks()
             self.emit("accession", actor, "ASEAN", f"{actor} joins ASEAN", q)
         elif kind == "lever":
             self.levers[shock.lever] = shock.value
@@ -315,10 +333,10 @@ class DiplomacyModel(mesa.Model):
         elif quarter.q == 4:
             self._meeting(quarter, "summit")
         self.clock = quarter
+        self._done += 1
         self._record(quarter)
-        self._quarter_exchanges[:] = 0  # counters include shocks fired just before the step
-        for key in self._quarter_provocations:
-            self._quarter_provocations[key] = 0
+        self._quarter_exchanges.fill(0)  # counters include shocks fired just before the step
+        self._quarter_provocations = dict.fromkeys(self._quarter_provocations, 0)
         decay = self.params.salience_decay
         self.salience *= decay
         self.calm *= decay
@@ -328,21 +346,24 @@ class DiplomacyModel(mesa.Model):
     def _update_stances(self, quarter: Quarter) -> None:
         p, centrality = self.params, self.levers["asean_centrality"]
         members = MEMBER_ROWS
-        chair_mask = self._chair_masks[quarter.year]
-        lobby = Power.lobbying(self, chair_mask) * self.active[members][:, None]
+        lobby = Power.lobbying(self, self._chair_focus[quarter.year])
+        if not self.all_present:
+            lobby *= self._present_col
         if quarter.q >= 3:  # lobbying contacts are logged before the two meetings
-            for k, power in enumerate(self.powers):
-                power.contact(lobby[:, k])
+            targets = lobby.argmax(axis=0).tolist()
+            for power, target in zip(self.powers, targets, strict=True):
+                power.contact(MEMBERS[target])
         weights = self._weights  # member rows only: the other actors are stubborn
         weights[:, MEMBER_ROWS] = centrality
         weights[:, POWER_ROWS] = (1.0 - centrality) * p.lobbying_weight * lobby
         weights[:, DPRK_ROW] = ((1.0 - centrality) * p.dprk_pull
                                 * self.stance[members, ENGAGEMENT] * self.relations)
-        w = influence_matrix(self._member_ties, weights, self.active)
+        w = influence_matrix(self._member_ties, weights)
         updated = fj_step(self.stance, self.anchor[members], w, self.lam[members])
-        noise = self.rng.normal(0.0, p.stance_noise, size=(len(MEMBERS), 2))
-        self.stance[members] = _unit(updated + noise)
-        self.stance[members, ENGAGEMENT] *= self.relations  # no relations, no warmth
+        updated += self.rng.normal(0.0, p.stance_noise, size=(len(MEMBERS), 2))
+        self.stance[members] = _unit(updated)
+        if not self.all_related:
+            self.stance[members, ENGAGEMENT] *= self.relations  # no relations, no warmth
 
     def preferences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each member's preferred severity and acceptable range, this quarter.
@@ -360,12 +381,14 @@ class DiplomacyModel(mesa.Model):
 
     def _meeting(self, quarter: Quarter, meeting: str) -> None:
         chair_code = self.chair(quarter.year)
-        present = self.active[MEMBER_ROWS]
-        preferred, lower, upper = (a[present] for a in self.preferences())
-        codes = [c for c, here in zip(MEMBERS, present, strict=True) if here]
-        chair_agent = self.members[MEMBERS.index(chair_code)]
-        draft = chair_agent.draft(preferred, lower, upper,
-                                  codes.index(chair_code) if chair_code in codes else 0)
+        preferred, lower, upper = self.preferences()
+        position = MEMBERS.index(chair_code)
+        if not self.all_present:
+            preferred, lower, upper = preferred[self.present], lower[self.present], upper[
+                self.present]
+            codes = [c for c, here in zip(MEMBERS, self.present, strict=True) if here]
+            position = codes.index(chair_code) if chair_code in codes else 0
+        draft = self.members[MEMBERS.index(chair_code)].draft(preferred, lower, upper, position)
         self.statements.append(Statement(quarter.year, meeting, chair_code, draft.tone,
                                          draft.voice, draft.severity, draft.support))
         if draft.severity is not None:
@@ -375,12 +398,12 @@ class DiplomacyModel(mesa.Model):
                       quarter, cameo=STATEMENT_CAMEO[draft.tone])
 
     def metrics(self) -> np.ndarray:
-        """This quarter's model-level metrics, in METRICS order (the DataCollector's row;
-        an array, which Mesa's deepcopy duplicates far faster than a tuple)."""
+        """This quarter's model-level metrics, in METRICS order (the DataCollector reads
+        them as one array attribute: Mesa deep-copies each report, and one small array is
+        far cheaper to copy than a tuple or eight separate reporters)."""
         members = self.stance[MEMBER_ROWS]
-        present = self.active[MEMBER_ROWS]
-        if not present.all():
-            members = members[present]
+        if not self.all_present:
+            members = members[self.present]
         pressure = members[:, PRESSURE]
         provocations = self._quarter_provocations
         return np.array((
@@ -395,10 +418,13 @@ class DiplomacyModel(mesa.Model):
         ), dtype=float)
 
     def _record(self, quarter: Quarter) -> None:
-        i = quarter - self.start
-        present = self.active[MEMBER_ROWS]
-        self.member_history[i][present] = self.stance[MEMBER_ROWS][present]
+        i = self._done - 1  # step() has just counted this quarter
+        if self.all_present:
+            self.member_history[i] = self.stance[MEMBER_ROWS]
+        else:
+            self.member_history[i][self.present] = self.stance[MEMBER_ROWS][self.present]
         self.exchange_history[i] = self._quarter_exchanges
+        self._metrics_row = self.metrics()
         self.datacollector.collect(self)
 
     def metric_history(self) -> np.ndarray:
@@ -408,9 +434,8 @@ class DiplomacyModel(mesa.Model):
 
     def run(self) -> DiplomacyModel:
         """Run to the end of the period (one Mesa time advance over all remaining steps)."""
-        done = 0 if self.clock is None else self.clock - self.start + 1
-        if done < len(self.quarters):
-            self.run_for(len(self.quarters) - done)
+        if self._done < len(self.quarters):
+            self.run_for(len(self.quarters) - self._done)
         return self
 
 

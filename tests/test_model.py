@@ -137,3 +137,14 @@ def test_simulated_events_use_the_record_schema():
     weights = record.goldstein.set_index("cameo")["goldstein"]
     assert (frame["goldstein"].to_numpy() == weights.loc[frame["cameo"]].to_numpy()).all()
     assert set(frame["source"]) | set(frame["target"]) <= set(record.actors["actor"])
+
+
+def test_knuth_poisson_draws_have_poisson_moments():
+    from model.actors import _poisson
+
+    rng = np.random.default_rng(0)
+    for rate in (0.2, 1.5):
+        draws = np.array([_poisson(rng, rate) for _ in range(40_000)])
+        assert draws.mean() == pytest.approx(rate, abs=0.03)
+        assert draws.var() == pytest.approx(rate, abs=0.05)
+    assert _poisson(rng, 0.0) == 0

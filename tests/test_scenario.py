@@ -145,3 +145,16 @@ def test_cli_validate_and_run_exit_2_and_write_nothing(tmp_path, capsys):
     assert main(["run", str(good), str(bad), "--out", str(out)]) == 2
     assert not out.exists()
     assert {p.name for p in tmp_path.iterdir()} == {"bad.yaml", "good.yaml"}
+
+
+def test_scenarios_readme_documents_every_key_lever_shock_and_override():
+    from model.levers import LEVERS
+    from model.scenario import ActorOverride, Scenario
+    from model.shocks import SHOCK_TYPES
+
+    readme = (SCENARIOS[0].parent / "README.md").read_text(encoding="utf-8")
+    names = [*Scenario.model_fields, "extends", *LEVERS, *SHOCK_TYPES, *ActorOverride.model_fields]
+    missing = [n for n in names if f"`{n}`" not in readme]
+    assert not missing, f"scenarios/README.md does not document {missing}"
+    for path in SCENARIOS:
+        assert f"`{path.name}`" in readme, path.name
