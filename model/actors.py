@@ -94,7 +94,7 @@ class NorthKorea(Country):
         sanctions = m.levers["sanctions_tightness"]
         base = p.outreach_rate * m.levers["dprk_outreach"] * (
             1.0 + p.outreach_sanctions_response * sanctions)
-        warmth = 0.25 + m.stance[MEMBER_ROWS, ENGAGEMENT]
+        warmth = (0.05 + m.stance[MEMBER_ROWS, ENGAGEMENT]) ** p.outreach_focus
         return base * warmth * m.reachable
 
     def provocation_hazard(self) -> float:

@@ -11,14 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.record import RecordError
-from model.scenario import ScenarioError
+from model.errors import InputError, UsageError
 
 BAD_INPUT, INTERNAL = 2, 1
-
-
-class UsageError(ValueError):
-    """A command-line value that is well-formed but unusable."""
 
 
 def _positive(text: str) -> int:
@@ -35,7 +30,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from model.scenario import load_scenario
+    from model.scenario import ScenarioError, load_scenario
 
     failed = False
     for file in args.files:
@@ -52,7 +47,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _load_all(files: Sequence[str], replicates: int | None, seed: int | None):
-    from model.scenario import load_scenario
+    from model.scenario import ScenarioError, load_scenario
 
     scenarios, problems = [], []
     for file in files:
@@ -92,6 +87,119 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from model.calibrate import calibrate, default_setup, leave_one_out, predictive
+    from model.calibration_report import write_parameter_file, write_report
+    from model.parameters import CALIBRATED_FILE
+
+    setup = default_setup()
+    workers = args.workers
+
+    def progress(generation: int, epsilon: float) -> None:
+        print(f"generation {generation + 1}/{args.generations}: tolerance {epsilon:.3f}",
+              file=sys.stderr)
+
+    population = calibrate(setup, particles=args.particles, generations=args.generations,
+                           seed=args.seed, workers=workers, scheduler=args.scheduler,
+                           progress=progress)
+    thetas, sims = predictive(setup, population, args.draws, args.seed, workers, args.scheduler)
+    loo = None
+    if args.loo:
+        print("leave-one-out: refitting once per statement year", file=sys.stderr)
+        loo = leave_one_out(setup, particles=max(50, args.particles // 2),
+                            generations=max(2, args.generations - 1), draws=args.draws,
+                            seed=args.seed, workers=workers, scheduler=args.scheduler)
+    out = Path(args.out) if args.out else CALIBRATED_FILE
+    content = write_parameter_file(out, population, setup, args.seed, args.particles,
+                                   args.generations)
+    write_report(Path(args.report), population, setup, thetas, sims, content, loo)
+    for name, row in content["parameters"].items():
+        print(f"{name:22s} median {row['median']:.4g}  80% [{row['p10']:.4g}, {row['p90']:.4g}]")
+    print(f"parameters -> {out}; report -> {args.report}/report.md")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from model.backtest import HISTORY, backtest_frame, backtest_table, skill
+    from model.results import write_atomic_text
+    from model.runner import run_scenario
+    from model.scenario import load_scenario
+
+    scenario = load_scenario(HISTORY)
+    if args.replicates:
+        scenario = scenario.with_changes(replicates=args.replicates)
+    out = Path(args.out)
+    outcomes = run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,
+                            progress=False if args.json else None)
+    rows = backtest_table(outcomes)
+    write_atomic_text(out / "backtest.csv", backtest_frame(rows).to_csv(index=False))
+    keys = ("year", "chair", "tone_mean", "tone_probs", "voice_probs", "observed_tone")
+    document = {"years": [{k: r[k] for k in keys} for r in rows]}
+    write_atomic_text(out / "backtest.json", json.dumps(document, indent=1) + "\n")
+    if args.json:
+        print(json.dumps(document))
+        return 0
+    print(f"{'year':>4} {'chair':>5} {'meeting':>11} {'tone':>5} {'P(0..4)':>29} "
+          f"{'consensus':>9} {'observed':>8}")
+    for r in rows:
+        probs = " ".join(f"{p:.2f}" for p in r["tone_probs"])
+        observed = "" if r["observed_tone"] is None else str(r["observed_tone"])
+        mean = "-" if r["tone_mean"] is None else f"{r['tone_mean']:.2f}"
+        print(f"{r['year']:>4} {r['chair']:>5} {r['meeting']:>11} {mean:>5} {probs:>29} "
+              f"{r['voice_probs']['consensus']:>9.2f} {observed:>8}")
+    fit = skill(rows)
+    if fit:
+        print(f"observed years: {fit['years']}; mean absolute tone error {fit['mae']:.2f}; "
+              f"mean P(observed tone) {fit['p_observed']:.2f}")
+    print(f"figures and tables -> {out}/ (figures/tone.png shows bands and observed points)")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from model.compare import compare_scenarios
+
+    if len(args.scenarios) < 2:
+        raise UsageError("compare needs at least two scenarios; the first is the reference")
+    out = compare_scenarios(args.scenarios, args.out, args.workers, args.scheduler,
+                            seed=args.seed, replicates=args.replicates, log=print)
+    print(f"comparison -> {out}/report.md")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from model.sweep import run_sweep
+
+    out = run_sweep(args.scenario, args.method, args.n, args.out, args.workers, args.scheduler,
+                    seed=args.seed)
+    print(f"sweep -> {out}/report.md")
+    return 0
+
+
+def _cmd_classroom(args: argparse.Namespace) -> int:
+    from model.classroom.server import ClassroomUnavailable, serve
+
+    try:
+        return serve(args.port)
+    except ClassroomUnavailable as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _cmd_role_cards(args: argparse.Namespace) -> int:
+    from model.classroom.role_cards import write_role_cards
+
+    print(f"role cards -> {write_role_cards(args.out)}")
+    return 0
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="local worker processes (results are identical for any number)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed scheduler (needs the [distributed] extra)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asean-sim",
@@ -116,13 +224,62 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="override the scenario's root seed")
     p.add_argument("--out", help="results folder (default results/<name>; with several "
                                  "scenarios, a parent folder)")
-    p.add_argument("--workers", type=_positive, default=1,
-                   help="local worker processes (results are identical for any number)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on a Dask distributed scheduler (needs the [distributed] extra)")
+    _executor_options(p)
     p.add_argument("--parameters", choices=("point", "posterior"), default="point",
                    help="calibrated point estimates, or one posterior draw per replicate")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="run scenarios with common random numbers and "
+                                       "compare them")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="two or more; the first is the reference")
+    p.add_argument("--out", help="comparison folder (default results/compare-<a>-vs-<b>...)")
+    p.add_argument("--replicates", type=_positive,
+                   help="replicates for every scenario (default: the first's)")
+    p.add_argument("--seed", type=int, help="common root seed (default: the first scenario's)")
+    _executor_options(p)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("sweep", help="sensitivity of outcomes to the scenario's levers (SALib)")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    p.add_argument("--n", type=_positive, default=256,
+                   help="SALib base samples: sobol runs N*(D+2), morris N*(D+1); D = levers")
+    p.add_argument("--out", help="sweep folder (default results/<name>-sweep-<method>)")
+    p.add_argument("--seed", type=int, help="sampling and run seed (default: the scenario's)")
+    _executor_options(p)
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("calibrate", help="fit the free parameters to the record (ABC-SMC)")
+    p.add_argument("--out", help="parameter file (default model/params/calibrated.yaml, "
+                                 "which the model then uses by default)")
+    p.add_argument("--report", default="results/calibration", help="fit report folder")
+    p.add_argument("--particles", type=_positive, default=200)
+    p.add_argument("--generations", type=_positive, default=4)
+    p.add_argument("--draws", type=_positive, default=100,
+                   help="posterior predictive simulations for the report")
+    p.add_argument("--seed", type=int, default=2025)
+    _executor_options(p)
+    p.add_argument("--loo", action="store_true",
+                   help="also refit without each statement year and predict it")
+    p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("backtest", help="run history 2000-2025 against the record")
+    p.add_argument("--json", action="store_true", help="print the year table as JSON")
+    p.add_argument("--replicates", type=_positive)
+    p.add_argument("--workers", type=_positive, default=1)
+    p.add_argument("--parameters", choices=("point", "posterior"), default="point")
+    p.add_argument("--out", default="results/backtest")
+    p.set_defaults(func=_cmd_backtest)
+
+    p = sub.add_parser("classroom", help="serve the classroom web app on 127.0.0.1, offline "
+                                         "(needs the [classroom] extra)")
+    p.add_argument("--port", type=_positive, default=8765)
+    p.set_defaults(func=_cmd_classroom)
+
+    p = sub.add_parser("role-cards", help="write the printable role cards (one HTML page)")
+    p.add_argument("--out", default="results/role_cards.html")
+    p.set_defaults(func=_cmd_role_cards)
     return parser
 
 
@@ -131,13 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, RecordError) as exc:
-        problems = getattr(exc, "problems", [exc])
-        for problem in problems:
+    except InputError as exc:
+        for problem in getattr(exc, "problems", None) or [exc]:
             print(f"error: {problem}", file=sys.stderr)
-        return BAD_INPUT
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: no results were written", file=sys.stderr)

@@ -8,14 +8,13 @@ replicate order, in chunks, so callers can stream them to disk.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from model.executors import run_ordered
 from model.initial import initial_state
 from model.parameters import Parameters, default_parameters
 from model.scenario import Scenario
@@ -104,7 +103,8 @@ def iterate(plan: Plan, workers: int = 1, scheduler: str | None = None
     """Yield every replicate's result in replicate order.
 
     ``workers=1`` runs in this process; more use a local process pool; a
-    ``scheduler`` address sends chunks to a Dask distributed cluster.
+    ``scheduler`` address sends chunks to a Dask distributed cluster
+    (model/executors.py; the same chunks and seeds, so the same results).
     """
     seeds = plan.seeds()
     chunks = _chunks(plan.replicates)
@@ -117,16 +117,9 @@ def iterate(plan: Plan, workers: int = 1, scheduler: str | None = None
         for chunk in chunks:
             yield from _run_chunk(plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw)
         return
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
-        futures = [pool.submit(_run_chunk, plan.scenario, chunk, [seeds[i] for i in chunk],
-                               plan.draw) for chunk in chunks]
-        try:
-            for future in futures:
-                yield from future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    tasks = [(plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw) for chunk in chunks]
+    for results in run_ordered(_run_chunk, tasks, workers=workers):
+        yield from results
 
 
 def default_workers() -> int:

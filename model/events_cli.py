@@ -8,13 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 from model.codes import ALL_CODES
+from model.errors import InputError, UsageError
 from model.record import load_record
 from model.scenario import did_you_mean
 
 LIST_COLUMNS = ["id", "date", "source", "target", "cameo", "goldstein", "plover", "summary"]
 
 
-class FilterError(ValueError):
+class FilterError(InputError):
     """A filter names something the record cannot contain."""
 
 
@@ -40,14 +41,9 @@ def filter_events(events: pd.DataFrame, actors=None, years=None, articles=None,
 
 
 def list_events(actors, years, articles, plot: str | None, as_csv: bool) -> int:
-    from model.cli import UsageError
-
     record = load_record()
-    try:
-        chosen = filter_events(record.events, actors, years, articles,
-                               tuple(record.articles["article"]))
-    except FilterError as exc:
-        raise UsageError(str(exc)) from exc
+    chosen = filter_events(record.events, actors, years, articles,
+                           tuple(record.articles["article"]))
     table = chosen.assign(date=chosen["date"].dt.strftime("%Y-%m-%d"))[LIST_COLUMNS]
     if as_csv:
         table.to_csv(sys.stdout, index=False)

@@ -87,12 +87,15 @@ def stances_figure(out: Outcomes, path: Path, title: str) -> Path:
     for i, (ax, member) in enumerate(zip(axes.flat, out.members, strict=False)):
         for c, (name, color) in enumerate((("pressure", "#d62728"), ("engagement", "#2ca02c"))):
             values = out.stances[:, :, i, c].astype(float)
-            if np.isnan(values).all():
+            present = ~np.isnan(values).all(axis=0)  # e.g. Timor-Leste before accession
+            if not present.any():
                 continue
-            with np.errstate(all="ignore"):
-                lo, med, hi = np.nanpercentile(values, [10, 50, 90], axis=0)
+            lo, med, hi = np.full((3, values.shape[1]), np.nan)
+            lo[present], med[present], hi[present] = np.nanpercentile(
+                values[:, present], [10, 50, 90], axis=0)
             ax.fill_between(x, lo, hi, color=color, alpha=0.2)
-            ax.plot(x, med, color=color, label=name)
+            ax.plot(x, med, color=color, label=name,
+                    marker="o" if present.sum() < 4 else None, markersize=3)
         ax.set_title(NAMES[member], fontsize=9)
         ax.set_ylim(0, 1)
     for ax in list(axes.flat)[n:]:

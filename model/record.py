@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.codes import ALL_CODES, MEMBERS, VOICES
+from model.errors import InputError
 
 SEEDS_ENV = "ASEAN_SIM_SEEDS"
 ARTICLE_KINDS = ("news", "opinion", "official", "analysis")
@@ -59,7 +60,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class RecordError(ValueError):
+class RecordError(InputError):
     """The record has problems; ``problems`` lists each one."""
 
     def __init__(self, problems: list[Problem]):

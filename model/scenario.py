@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.codes import AGENTS, DPRK, MEMBERS, POWERS
+from model.errors import InputError
 from model.levers import LEVERS
 from model.parameters import specs as parameter_specs
 from model.quarters import Quarter
@@ -269,7 +270,7 @@ class ScenarioProblem:
         return f"{where}: {self.key or '(top level)'}: {self.message}"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A scenario could not be loaded; ``problems`` lists what and where."""
 
     def __init__(self, problems: list[ScenarioProblem]):

@@ -50,7 +50,8 @@ class SimEvent(NamedTuple):
 
 
 @cache
-def _weights() -> dict[str, tuple[float, str]]:
+def goldstein_weights() -> dict[str, tuple[float, str]]:
+    """CAMEO code -> (Goldstein weight, PLOVER type), from seeds/goldstein.csv."""
     table = cached_record().goldstein
     return {c: (float(g), p) for c, g, p in zip(table["cameo"], table["goldstein"],
                                                   table["plover"], strict=True)}
@@ -58,7 +59,7 @@ def _weights() -> dict[str, tuple[float, str]]:
 
 def event_rows(replicate: int, events: list[SimEvent]) -> list[tuple]:
     """Rows in COLUMNS order for one replicate's events (ids count within the replicate)."""
-    weights = _weights()
+    weights = goldstein_weights()
     return [
         (replicate, f"S{replicate}-{i + 1:05d}", e.quarter.first_day(), "quarter", e.source,
          e.target, e.cameo, *weights[e.cameo], e.summary, "simulated")

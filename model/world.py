@@ -108,6 +108,7 @@ class DiplomacyModel(mesa.Model):
         self._apply_actor_overrides(actors or {})
         self.anchor = self.stance.copy()
         self._apply_levers()
+        self._origin = self.anchor[MEMBER_ROWS].copy()  # where members' anchors relax to
 
         self.members, self.dprk, self.powers = build_agents(self, MEMBERS, POWERS)
         self.chair_override: dict[int, str] = {}
@@ -141,6 +142,9 @@ class DiplomacyModel(mesa.Model):
 
     # --- set-up -----------------------------------------------------------------
     def _apply_actor_overrides(self, overrides: Mapping[str, ActorOverride]) -> None:
+        """Members' overrides change their starting state; powers' are kept and applied
+        over the lever-derived stance each time the levers change."""
+        self._power_overrides = {c: o for c, o in overrides.items() if c in POWERS}
         for code, o in overrides.items():
             row = INDEX[code]
             if o.pressure is not None:
@@ -155,9 +159,6 @@ class DiplomacyModel(mesa.Model):
                     self.tolerance[position] = o.tolerance
                 if o.relations is not None:
                     self.relations[position] = o.relations
-            if o.lobbying is not None:
-                self._lobbying_override = {**getattr(self, "_lobbying_override", {}),
-                                           code: o.lobbying}
 
     def _apply_levers(self) -> None:
         """Turn levers into the outside powers' stances and lobbying strengths."""
@@ -172,11 +173,14 @@ class DiplomacyModel(mesa.Model):
             "RUS": (p.pressure_RUS * 2.0 * (1.0 - russia), p.engagement_RUS * (0.5 + russia),
                     p.lobbying_RUS * (0.5 + russia)),
         }
-        overrides = getattr(self, "_lobbying_override", {})
         for code, (pressure, engagement, lobbying) in stance.items():
-            row = INDEX[code]
+            row, o = INDEX[code], self._power_overrides.get(code)
+            if o is not None:
+                pressure = pressure if o.pressure is None else o.pressure
+                engagement = engagement if o.engagement is None else o.engagement
+                lobbying = lobbying if o.lobbying is None else o.lobbying
             self.stance[row] = np.clip((pressure, engagement), 0.0, 1.0)
-            self.lobbying[row] = overrides.get(code, lobbying)
+            self.lobbying[row] = lobbying
         if hasattr(self, "anchor"):
             self.anchor[POWER_ROWS] = self.stance[POWER_ROWS]
         self._power_pressure = self.stance[POWER_ROWS, PRESSURE][None, :].copy()
@@ -298,6 +302,7 @@ class DiplomacyModel(mesa.Model):
             row = INDEX[actor]
             level = self.params.engagement_prior if restore else 0.0
             self.stance[row, ENGAGEMENT] = self.anchor[row, ENGAGEMENT] = level
+            self._origin[MEMBERS.index(actor), ENGAGEMENT] = level
             verb = "restores" if restore else "breaks off"
             self.emit(kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", q)
         elif kind in ("alliance", "strain"):
@@ -358,6 +363,8 @@ class DiplomacyModel(mesa.Model):
         weights[:, POWER_ROWS] = (1.0 - centrality) * p.lobbying_weight * lobby
         weights[:, DPRK_ROW] = ((1.0 - centrality) * p.dprk_pull
                                 * self.stance[members, ENGAGEMENT] * self.relations)
+        memory = p.anchor_memory  # durable shifts fade back toward the starting anchors
+        self.anchor[members] = memory * self.anchor[members] + (1.0 - memory) * self._origin
         w = influence_matrix(self._member_ties, weights)
         updated = fj_step(self.stance, self.anchor[members], w, self.lam[members])
         updated += self.rng.normal(0.0, p.stance_noise, size=(len(MEMBERS), 2))

@@ -148,3 +148,18 @@ def test_knuth_poisson_draws_have_poisson_moments():
         assert draws.mean() == pytest.approx(rate, abs=0.03)
         assert draws.var() == pytest.approx(rate, abs=0.05)
     assert _poisson(rng, 0.0) == 0
+
+
+def test_actor_overrides_apply_to_members_and_survive_lever_changes_for_powers():
+    from model.scenario import ActorOverride
+
+    model = DiplomacyModel(start="2024Q1", end="2024Q4", rng=1, actors={
+        "LAO": ActorOverride(engagement=0.95, tolerance=0.3),
+        "USA": ActorOverride(pressure=0.4, lobbying=0.0),
+    }, shocks=[ShockSpec(at="2024Q2", type="lever", lever="us_pressure", value=1.0)])
+    assert model.stance[INDEX["LAO"], ENGAGEMENT] == 0.95
+    assert model.tolerance[MEMBERS.index("LAO")] == 0.3
+    model.run()
+    assert model.levers["us_pressure"] == 1.0
+    assert model.stance[INDEX["USA"], 0] == 0.4 and model.lobbying[INDEX["USA"]] == 0.0
+    assert not any(e.source == "USA" for e in model.events)  # no lobbying, no contacts

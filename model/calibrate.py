@@ -1,0 +1,200 @@
+"""Fit the model's free parameters to the event record by ABC-SMC (model/abc.py).
+
+The simulator is the history scenario (scenarios/history.yaml, 2000-2025); each
+candidate parameter set runs it once and is scored against the record's summaries
+(model/targets.py). Parameters marked ``fit: true`` in params/defaults.yaml get uniform
+priors on their documented ranges; the rest stay at their documented values.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.abc import Population, UniformPrior, abc_smc
+from model.executors import run_ordered, windowed
+from model.initial import cached_record, initial_state
+from model.parameters import Parameters, specs
+from model.scenario import Scenario, load_scenario
+from model.simevents import goldstein_weights
+from model.targets import Targets, member_goldstein, observed_targets, shares
+from model.world import model_from_scenario
+
+HISTORY = Path(__file__).resolve().parent.parent / "scenarios" / "history.yaml"
+WEIGHTS = {"tone": 1.0, "exchanges": 0.5, "goldstein": 0.5}
+"""Weights of the three distance components (each scaled to [0, 1]): statements are
+what the model is for, so they count double."""
+EXCHANGE_FACTOR = 4.0
+"""A simulated exchange count off by this factor scores the maximum distance of 1."""
+CHUNK = 8
+
+
+def fitted_names() -> tuple[str, ...]:
+    return tuple(name for name, spec in specs().items() if spec.fit)
+
+
+def prior_for(names: Sequence[str]) -> UniformPrior:
+    table = specs()
+    return UniformPrior(tuple(names), np.array([table[n].low for n in names]),
+                        np.array([table[n].high for n in names]))
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything a worker needs to score a candidate (picklable)."""
+
+    scenario: Scenario
+    base: Parameters
+    names: tuple[str, ...]
+    targets: Targets
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A simulation's counterparts of the targets."""
+
+    tones: dict[tuple[int, str], int | None]
+    exchanges: dict[int, float]
+    goldstein_share: np.ndarray
+
+
+def default_setup(names: Sequence[str] | None = None, scenario: Path = HISTORY) -> Setup:
+    """History scenario, hand-default base parameters and the record's targets."""
+    history = load_scenario(scenario)
+    targets = observed_targets(cached_record(), history.start.year, history.end.year)
+    return Setup(history, Parameters(), tuple(names or fitted_names()), targets)
+
+
+def simulate(setup: Setup, theta: np.ndarray, seed: np.random.SeedSequence) -> Summary:
+    """Run the history once with parameters ``theta`` and summarise it like the record."""
+    params = setup.base.replace(**dict(zip(setup.names, map(float, theta), strict=True)))
+    model = model_from_scenario(setup.scenario, params, rng=np.random.default_rng(seed),
+                                initial=initial_state(params, setup.scenario.start.year))
+    model.run()
+    tones = {(s.year, s.meeting): s.tone for s in model.statements}
+    years = np.array([q.year for q in model.quarters])
+    exchanges = {y: float(model.exchange_history[years == y].sum()) for y in
+                 setup.targets.exchanges}
+    weights = goldstein_weights()
+    net = member_goldstein((e.source, e.target, weights[e.cameo][0]) for e in model.events)
+    return Summary(tones, exchanges, shares(net))
+
+
+def distance(summary: Summary, targets: Targets) -> float:
+    """Weighted sum of tone, exchange and Goldstein-share discrepancies, each in [0, 1]."""
+    tone_gaps = [1.0 if (sim := summary.tones.get((y, m))) is None else abs(sim - obs) / 4.0
+                 for y, m, obs in targets.tones]
+    tone = float(np.mean(tone_gaps)) if tone_gaps else 0.0
+    exchange_gaps = [min(1.0, abs(np.log((summary.exchanges[y] + 1) / (obs + 1)))
+                         / np.log(EXCHANGE_FACTOR)) for y, obs in targets.exchanges.items()]
+    exchanges = float(np.mean(exchange_gaps)) if exchange_gaps else 0.0
+    goldstein = 0.5 * float(np.abs(summary.goldstein_share - targets.goldstein_share).sum())
+    return (WEIGHTS["tone"] * tone + WEIGHTS["exchanges"] * exchanges
+            + WEIGHTS["goldstein"] * goldstein)
+
+
+def _score_chunk(setup: Setup, thetas: np.ndarray, seeds: list) -> list[float]:
+    return [distance(simulate(setup, t, s), setup.targets) for t, s in
+            zip(thetas, seeds, strict=True)]
+
+
+def _summaries_chunk(setup: Setup, thetas: np.ndarray, seeds: list) -> list[Summary]:
+    return [simulate(setup, t, s) for t, s in zip(thetas, seeds, strict=True)]
+
+
+class Scorer:
+    """Distances for a batch of candidates, computed in ordered chunks on any executor.
+
+    Used as a context manager it keeps one local process pool for all generations
+    (starting workers costs seconds each time); results never depend on the executor.
+    """
+
+    def __init__(self, setup: Setup, workers: int = 1, scheduler: str | None = None):
+        self.setup, self.workers, self.scheduler = setup, workers, scheduler
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Scorer:
+        if self.scheduler is None and self.workers > 1:
+            self._pool = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("forkserver"))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def _map(self, func, thetas: np.ndarray, seeds: Sequence) -> list:
+        tasks = [(self.setup, thetas[i:i + CHUNK], list(seeds[i:i + CHUNK]))
+                 for i in range(0, len(thetas), CHUNK)]
+        if self._pool is not None:
+            parts = windowed(self._pool.submit, func, tasks, 4 * self.workers)
+        else:
+            parts = run_ordered(func, tasks, workers=self.workers, scheduler=self.scheduler)
+        return [item for part in parts for item in part]
+
+    def __call__(self, thetas: np.ndarray, seeds: Sequence) -> np.ndarray:
+        return np.array(self._map(_score_chunk, thetas, seeds))
+
+    def summaries(self, thetas: np.ndarray, seeds: Sequence) -> list[Summary]:
+        return self._map(_summaries_chunk, thetas, seeds)
+
+
+def calibrate(setup: Setup, *, particles: int = 200, generations: int = 4, seed: int = 2025,
+              workers: int = 1, scheduler: str | None = None, progress=None) -> Population:
+    """ABC-SMC posterior of ``setup.names`` given ``setup.targets``."""
+    with Scorer(setup, workers, scheduler) as scorer:
+        return abc_smc(prior_for(setup.names), scorer, particles=particles,
+                       generations=generations, seed=seed, progress=progress)
+
+
+def predictive(setup: Setup, population: Population, draws: int, seed: int, workers: int = 1,
+               scheduler: str | None = None) -> tuple[np.ndarray, list[Summary]]:
+    """Posterior predictive: ``draws`` parameter sets resampled from the posterior, each
+    simulated once with its own seed."""
+    root = np.random.SeedSequence([seed, 1])
+    thetas = population.resample(np.random.default_rng(root.spawn(1)[0]), draws)
+    with Scorer(setup, workers, scheduler) as scorer:
+        return thetas, scorer.summaries(thetas, root.spawn(draws))
+
+
+@dataclass(frozen=True)
+class LooRow:
+    """One left-out statement year: what the refitted model predicts for it."""
+
+    year: int
+    meeting: str
+    observed: int
+    predicted_mean: float
+    p_observed: float
+    predicted_mode: int | None
+    abs_error: float
+
+
+def leave_one_out(setup: Setup, *, particles: int, generations: int, draws: int, seed: int,
+                  workers: int = 1, scheduler: str | None = None) -> list[LooRow]:
+    """Refit without each observed statement year in turn and predict that year's tone.
+
+    The honest measure of predictive skill: the left-out statement never informs the
+    parameters that predict it. A predicted 'no text' counts as a miss (error 4).
+    """
+    rows = []
+    for year, meeting, observed in setup.targets.tones:
+        reduced = Setup(setup.scenario, setup.base, setup.names,
+                        setup.targets.without_year(year))
+        population = calibrate(reduced, particles=particles, generations=generations,
+                               seed=seed + year, workers=workers, scheduler=scheduler)
+        _, sims = predictive(reduced, population, draws, seed + year, workers, scheduler)
+        tones = [s.tones.get((year, meeting)) for s in sims]
+        values = np.array([np.nan if t is None else t for t in tones], dtype=float)
+        counts = np.bincount(values[~np.isnan(values)].astype(int), minlength=5)
+        mode = int(np.argmax(counts)) if counts.sum() else None
+        errors = np.where(np.isnan(values), 4.0, np.abs(values - observed))
+        rows.append(LooRow(year, meeting, observed, float(np.nanmean(values)),
+                           float(np.mean(values == observed)), mode, float(errors.mean())))
+    return rows

@@ -1,0 +1,204 @@
+"""The classroom without a browser: session model, event cards, role-play, sentences,
+figures, role cards and the exercises."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.classroom.cards import CARDS, GameOver, move_lever, play_card
+from model.classroom.figures import network_figure, stances_figure, tie_graph, tone_figure
+from model.classroom.narrate import describe_draft, describe_statement, latest_statement
+from model.classroom.role_cards import role_cards_html, write_role_cards
+from model.classroom.roleplay import TeamPosition, analyse_meeting, describe_shift
+from model.classroom.session import ClassroomModel, scenario_choices, scenarios_dir
+from model.codes import AGENTS, MEMBERS
+from model.dynamics import Draft
+from model.scenario import load_scenario
+from model.world import Statement, model_from_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = sorted((ROOT / "scenarios" / "classroom").glob("*/scenario.yaml"))
+THRESHOLDS = np.array([0.2, 0.35, 0.5, 0.65])
+
+
+def test_classroom_model_is_the_scenario_model():
+    """Same file and seed: the page's model and `asean-sim run`'s model agree exactly."""
+    page = ClassroomModel(scenario_file="laos_chair_2024.yaml", seed=7).run()
+    scenario = load_scenario(scenarios_dir() / "laos_chair_2024.yaml")
+    runner = model_from_scenario(scenario, rng=7).run()
+    assert page.statements == runner.statements
+    np.testing.assert_array_equal(page.member_history, runner.member_history)
+
+
+def test_seed_zero_means_the_scenarios_own_seed():
+    assert ClassroomModel(seed=0).seed == load_scenario(scenarios_dir() / "baseline.yaml").seed
+    assert ClassroomModel(seed=5).seed == 5
+
+
+def test_a_card_acts_in_the_next_quarter_and_is_remembered():
+    model = ClassroomModel()
+    model.step()
+    before = model.salience
+    label = play_card(model, "nuclear")
+    assert label == "Nuclear test"
+    assert model.salience == pytest.approx(min(1.0, before + 1.0))
+    assert [(str(c.quarter), c.label) for c in model.cards] == [("2024Q2", "Nuclear test")]
+    assert model.events[-1].summary == "DPRK conducts a nuclear test"
+    assert str(model.events[-1].quarter) == "2024Q2"
+
+
+def test_member_cards_need_a_member_and_change_the_chair():
+    model = ClassroomModel()
+    with pytest.raises(ValueError, match="needs a member"):
+        play_card(model, "chair")
+    assert play_card(model, "chair", "SGP") == "Chair change (Singapore)"
+    assert model.chair(2024) == "SGP"
+    assert set(CARDS) >= {"missile", "nuclear", "unsc", "summit", "chair"}
+
+
+def test_no_card_after_the_last_quarter():
+    model = ClassroomModel(scenario_file="laos_chair_2024.yaml").run()
+    with pytest.raises(GameOver):
+        play_card(model, "missile")
+
+
+def test_slider_moves_in_one_quarter_replace_each_other():
+    model = ClassroomModel()
+    move_lever(model, "us_pressure", 0.8)
+    move_lever(model, "us_pressure", 0.93)
+    move_lever(model, "china_shield", 2.0)  # clipped to the lever's range
+    assert model.levers["us_pressure"] == 0.93
+    assert [c.label for c in model.cards] == ["us pressure set to 0.93",
+                                              "china shield set to 1"]
+    assert model.levers["china_shield"] == 1.0
+
+
+def test_team_position_severity_range_worked_by_hand():
+    preferred, lower, upper = TeamPosition(2, 1).severity_range(THRESHOLDS)
+    assert preferred == pytest.approx(0.425)
+    assert lower == pytest.approx(0.2)
+    assert upper == pytest.approx(0.65) and upper < 0.65  # tone 3 at most, never 4
+    assert TeamPosition(4, 0).severity_range(THRESHOLDS) == pytest.approx((0.825, 0.65, 1.0))
+    assert TeamPosition(0, 0).severity_range(THRESHOLDS)[1] == 0.0
+    with pytest.raises(ValueError, match="tone 5"):
+        TeamPosition(5)
+
+
+def test_describe_shift():
+    concern, grave = Draft(2, "consensus", 0.4, 1.0), Draft(4, "consensus", 0.8, 1.0)
+    assert describe_shift(concern, grave) == "pushed the text up two tones"
+    assert describe_shift(grave, concern) == "pushed the text down two tones"
+    assert describe_shift(concern, Draft(2, "split", 0.4, 0.8)).startswith("broke the consensus")
+    assert describe_shift(concern, Draft(None, "none", None, 0.5)) == "blocked any agreed text"
+    assert describe_shift(concern, concern) == "changed nothing"
+
+
+def test_teams_write_the_statement_the_model_records():
+    """Every member played at tone 4, no flexibility: the text is grave concern by
+    consensus, and the statement the model records is the round's outcome."""
+    model = ClassroomModel(scenario_file="laos_chair_2024.yaml")
+    model.set_positions({code: TeamPosition(4, 0) for code in MEMBERS})
+    for _ in range(3):
+        model.step()
+    (result,) = model.rounds
+    assert (result.year, result.meeting, result.chair) == (2024, "ministerial", "LAO")
+    assert (result.outcome.tone, result.outcome.voice) == (4, "consensus")
+    assert result.absent == ("TLS",)
+    last = model.statements[-1]
+    assert (last.tone, last.voice, last.severity) == (4, "consensus", result.outcome.severity)
+    assert all(team.accepts for team in result.teams)
+
+
+def test_each_teams_effect_is_the_meeting_without_its_position():
+    """Everyone accepts any tone except Laos, which insists on grave concern: Laos alone
+    lifts the text, and its counterfactual is the meeting with Laos in the model's hands."""
+    model = ClassroomModel(scenario_file="laos_chair_2024.yaml")
+    positions = {code: TeamPosition(2, 4) for code in MEMBERS}
+    positions["LAO"] = TeamPosition(4, 0)
+    model.set_positions(positions)
+    model.step()
+    quarter = model.next_quarter
+    result = analyse_meeting(model, quarter, "ministerial")
+    assert (result.outcome.tone, result.outcome.voice) == (4, "consensus")
+    effects = {team.code: team for team in result.teams}
+    model.set_positions({c: p for c, p in positions.items() if c != "LAO"})
+    assert effects["LAO"].without == analyse_meeting(model, quarter, "ministerial").outcome
+    assert effects["LAO"].without.tone < 4
+    assert effects["LAO"].moved(result.outcome).startswith("pushed the text up")
+
+
+def test_teams_must_be_members():
+    with pytest.raises(ValueError, match="USA"):
+        ClassroomModel().set_positions({"USA": TeamPosition(4)})
+
+
+def test_sentences():
+    assert describe_statement(Statement(2024, "summit", "LAO", 3, "consensus", 0.55, 1.0)) == (
+        "2024 summit (Q4), Laos in the chair: ASEAN, speaking as one, expresses serious or "
+        "deep concern (tone 3, consensus).")
+    assert "some ministers" in describe_draft(Draft(2, "split", 0.4, 0.8))
+    assert describe_draft(Draft(None, "none", None, 0.5)).startswith("no agreed text")
+    assert "2024 foreign ministers' meeting (Q3), with Laos" in latest_statement(
+        ClassroomModel())
+
+
+def test_network_has_integer_nodes_with_codes_and_figures_draw():
+    pytest.importorskip("networkx", reason="the [classroom] extra is not installed")
+    model = ClassroomModel()
+    play_card(model, "missile")
+    for _ in range(4):
+        model.step()
+    graph = tie_graph(model)
+    assert sorted(graph.nodes) == list(range(len(AGENTS)))
+    assert [graph.nodes[n]["code"] for n in sorted(graph.nodes)] == list(AGENTS)
+    assert all(isinstance(n, int) for n in graph.nodes)
+    texts = [t.get_text() for t in tone_figure(model).axes[0].texts]
+    assert "Missile test" in texts and "LAO" in texts
+    assert network_figure(model).axes and stances_figure(model).axes
+
+
+def test_role_cards_page(tmp_path):
+    page = role_cards_html()
+    assert len(re.findall(r'<section class="card"', page)) == len(AGENTS) == 17
+    for code in AGENTS:
+        assert f'id="card-{code}"' in page
+    assert "http" not in page and "<script" not in page and "<link" not in page
+    assert "004_e4ddf58322e5607c" in page  # facts cite the record's articles
+    assert page.count("Red line") >= len(AGENTS)
+    written = write_role_cards(tmp_path / "print" / "cards.html")
+    assert written.read_text(encoding="utf-8") == page
+
+
+def test_role_cards_follow_the_parameters():
+    from model.parameters import default_parameters
+
+    hawkish = default_parameters().replace(pressure_prior=0.9, tolerance=0.05)
+    assert role_cards_html(hawkish) != role_cards_html()
+
+
+def test_picker_lists_every_scenario_and_exercise():
+    choices = scenario_choices()
+    assert "baseline.yaml" in choices
+    assert {str(p.relative_to(ROOT / "scenarios")) for p in EXERCISES} <= set(choices)
+    assert len(EXERCISES) >= 3
+
+
+@pytest.mark.parametrize("scenario", EXERCISES, ids=lambda p: p.parent.name)
+def test_exercise_is_complete(scenario):
+    load_scenario(scenario)
+    guide = (scenario.parent / "README.md").read_text(encoding="utf-8")
+    for heading in ("## Learning goals", "## Before", "## In class", "## After", "## Debrief"):
+        assert heading in guide, f"{scenario.parent.name} lacks {heading!r}"
+    articles = {line.split(",")[0]
+                for line in (ROOT / "seeds" / "articles.csv").read_text().splitlines()[1:]}
+    cited = set(re.findall(r"\d{3}_[0-9a-f]{16}", guide))
+    assert cited and cited <= articles
+    assert str(scenario.relative_to(ROOT)) in guide
+    model = ClassroomModel(scenario_file=str(scenario.relative_to(ROOT / "scenarios")))
+    model.step()
+    model.step()
+    assert str(model.clock) == "2024Q2"
