@@ -68,14 +68,16 @@ class PointDraw:
 
 
 def run_replicate(scenario: Scenario, index: int, seed: np.random.SeedSequence,
-                  draw: ParameterDraw | None = None) -> ReplicateResult:
+                  draw: ParameterDraw | None = None, record_events: bool = True
+                  ) -> ReplicateResult:
     """Run one replicate; its parameter and model streams are children of its seed."""
     param_seed, model_seed = seed.spawn(2)
     params = (draw or PointDraw(default_parameters()))(index, np.random.default_rng(param_seed))
     if scenario.parameters:
         params = params.replace(**scenario.parameters)
     model = model_from_scenario(scenario, params, rng=np.random.default_rng(model_seed),
-                                initial=initial_state(params, scenario.start.year))
+                                initial=initial_state(params, scenario.start.year),
+                                record_events=record_events)
     model.run()
     return _collect(index, model)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -100,16 +100,31 @@ class Parameters(Mapping[str, float]):
         return dict(self._values)
 
 
-def load_calibrated(path: Path = CALIBRATED_FILE) -> dict[str, Any] | None:
-    """The calibration file's content, or None when the model has not been calibrated."""
+def load_calibrated(path: Path | None = None) -> dict[str, Any] | None:
+    """The calibration file's content, or None when the model has not been calibrated.
+
+    Parsed once per file version: every replicate of every sweep asks for it.
+    """
+    path = CALIBRATED_FILE if path is None else path
     if not path.is_file():
         return None
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return _parse(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _parse(path: str, mtime_ns: int) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
 def default_parameters() -> Parameters:
     """Calibrated point estimates (posterior medians) when available, else hand defaults."""
-    calibrated = load_calibrated()
-    if calibrated is None:
+    path = CALIBRATED_FILE
+    if not path.is_file():
         return Parameters()
+    return _medians(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _medians(path: str, mtime_ns: int) -> Parameters:
+    calibrated = _parse(path, mtime_ns)
     return Parameters({k: v["median"] for k, v in calibrated.get("parameters", {}).items()})

@@ -16,6 +16,8 @@ from model.codes import MEETINGS, NAMES
 from model.outcomes import Outcomes
 
 TONE_LABELS = ["0 welcomes", "1 restraint", "2 concern", "3 serious", "4 grave"]
+TONE_COLORS = ["#4575b4", "#91bfdb", "#fee090", "#fc8d59", "#d73027"]
+"""A diverging palette: cool for welcoming language, hot for condemnation."""
 MEETING_STYLE = {"ministerial": ("#1f77b4", "Ministerial (Q3)"), "summit": ("#d62728",
                                                                          "Summit (Q4)")}
 DPI = 110
@@ -32,8 +34,9 @@ def _shade_chairs(ax: plt.Axes, chairs: dict[int, str], years: list[int], top: f
     for i, year in enumerate(years):
         if i % 2 == 0:
             ax.axvspan(year - 0.5, year + 0.5, color="0.93", zorder=0)
-        ax.text(year, top, chairs.get(year, ""), ha="center", va="bottom", fontsize=8,
-                color="0.3")
+        ax.text(year, top, chairs.get(year, ""), ha="center", va="bottom",
+                fontsize=8 if len(years) <= 12 else 6.5, color="0.3",
+                rotation=0 if len(years) <= 12 else 90)
 
 
 def tone_figure(out: Outcomes, path: Path, title: str,
@@ -41,7 +44,7 @@ def tone_figure(out: Outcomes, path: Path, title: str,
     """Statement tone per meeting and year (mean, 10-90% band), chairs marked, and the
     probability of grave-concern language and of a split or missing text."""
     years = np.array(out.years)
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(9, 6.2), sharex=True,
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True,
                                  gridspec_kw={"height_ratios": [3, 1.4]})
     _shade_chairs(ax, out.chairs, out.years, 4.35)
     for k, meeting in enumerate(MEETINGS):
@@ -63,15 +66,19 @@ def tone_figure(out: Outcomes, path: Path, title: str,
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     ax.text(1.0, 1.01, "chair of each year", transform=ax.transAxes, ha="right", va="bottom",
             fontsize=7, color="0.4")
-    grave = out.prob_tone(4)
+    bottom = np.zeros(len(years))
+    for level, color in enumerate(TONE_COLORS):
+        share = out.prob_tone(level)
+        bx.bar(years, share, bottom=bottom, width=0.7, color=color, label=TONE_LABELS[level])
+        bottom += share
+    bx.bar(years, out.prob_voice("none"), bottom=bottom, width=0.7, color="0.6",
+           label="no agreed text")
     split = out.prob_voice("split")
-    none = out.prob_voice("none")
-    bx.bar(years - 0.27, grave, width=0.26, color="#d62728", label="P(grave concern, summit)")
-    bx.bar(years, split, width=0.26, color="#ff7f0e", label="P(split text, summit)")
-    bx.bar(years + 0.27, none, width=0.26, color="0.5", label="P(no agreed text, summit)")
+    if split.any():
+        bx.plot(years, split, "k^--", ms=5, lw=0.8, label="split (chair's text)")
     bx.set_ylim(0, 1)
-    bx.set_ylabel("Probability")
-    bx.legend(fontsize=7, ncol=3, loc="upper left", bbox_to_anchor=(0, -0.18))
+    bx.set_ylabel("Summit: P(tone)")
+    bx.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     bx.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 12 else 0)
     return _save(fig, path)
 

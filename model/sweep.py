@@ -183,7 +183,8 @@ def _run_samples(scenario: Scenario, names: tuple[str, ...], rows: np.ndarray, s
             update={"levers": {**scenario.levers, **dict(zip(names, map(float, row),
                                                                 strict=True))}})
         child = np.random.SeedSequence(seed, spawn_key=(index // block,))
-        out[k] = reduce_result(run_replicate(variant, index // block, child, draw))
+        result = run_replicate(variant, index // block, child, draw, record_events=False)
+        out[k] = reduce_result(result)
     return out
 
 

@@ -86,9 +86,11 @@ class DiplomacyModel(mesa.Model):
         actors: Mapping[str, ActorOverride] | None = None,
         parameters: Parameters | None = None,
         initial: InitialState | None = None,
+        record_events: bool = True,
         rng: np.random.Generator | int | None = None,
     ) -> None:
         super().__init__(rng=rng)
+        self.record_events = record_events  # sweeps that keep only outcomes skip the log
         self.params = parameters if parameters is not None else default_parameters()
         self.start, self.end = Quarter.parse(start), Quarter.parse(end)
         self.quarters = quarter_range(self.start, self.end)
@@ -234,6 +236,8 @@ class DiplomacyModel(mesa.Model):
     def emit(self, kind: str, source: str, target: str, summary: str,
              quarter: Quarter | None = None, cameo: str | None = None) -> None:
         """Log a simulated event in the record's schema."""
+        if not self.record_events:
+            return
         q = quarter or self._now
         self.events.append(SimEvent(q, source, target, cameo or KIND_CAMEO[kind], summary))
 
@@ -242,7 +246,7 @@ class DiplomacyModel(mesa.Model):
         returns = Member.returned_visits(self, visits).astype(visits.dtype)
         total = visits + returns
         events, now = self.events, self._now
-        for position in np.flatnonzero(total).tolist():
+        for position in np.flatnonzero(total).tolist() if self.record_events else ():
             code = MEMBERS[position]
             going = SimEvent(now, DPRK, code, VISIT_CAMEO, f"DPRK delegation visits {code}")
             coming = SimEvent(now, code, DPRK, VISIT_CAMEO, f"{code} delegation visits Pyongyang")
@@ -448,11 +452,13 @@ class DiplomacyModel(mesa.Model):
 
 def model_from_scenario(scenario: Scenario, parameters: Parameters | None = None,
                         rng: np.random.Generator | int | None = None,
-                        initial: InitialState | None = None) -> DiplomacyModel:
+                        initial: InitialState | None = None,
+                        record_events: bool = True) -> DiplomacyModel:
     """Build the model a scenario describes (the same constructor the app uses)."""
     params = parameters if parameters is not None else default_parameters()
     if scenario.parameters:
         params = params.replace(**scenario.parameters)
     return DiplomacyModel(start=scenario.period.start, end=scenario.period.end,
                           chairs=scenario.chairs, levers=scenario.levers, shocks=scenario.shocks,
-                          actors=scenario.actors, parameters=params, initial=initial, rng=rng)
+                          actors=scenario.actors, parameters=params, initial=initial,
+                          record_events=record_events, rng=rng)

@@ -163,3 +163,11 @@ def test_actor_overrides_apply_to_members_and_survive_lever_changes_for_powers()
     assert model.levers["us_pressure"] == 1.0
     assert model.stance[INDEX["USA"], 0] == 0.4 and model.lobbying[INDEX["USA"]] == 0.0
     assert not any(e.source == "USA" for e in model.events)  # no lobbying, no contacts
+
+
+def test_record_events_off_changes_nothing_but_the_log():
+    logged = run(start="2024Q1", end="2025Q4", rng=8)
+    silent = run(start="2024Q1", end="2025Q4", rng=8, record_events=False)
+    assert logged.events and not silent.events
+    np.testing.assert_array_equal(logged.member_history, silent.member_history)
+    assert logged.statements == silent.statements
