@@ -13,7 +13,7 @@ from pathlib import Path
 
 from model.errors import InputError, UsageError
 
-BAD_INPUT, INTERNAL = 2, 1
+BAD_INPUT = 2  # an internal error propagates: Python prints the traceback and exits 1
 
 
 def _positive(text: str) -> int:

@@ -8,7 +8,6 @@ replicate order, in chunks, so callers can stream them to disk.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -123,8 +122,3 @@ def iterate(plan: Plan, workers: int = 1, scheduler: str | None = None
     for results in run_ordered(_run_chunk, tasks, workers=workers):
         yield from results
 
-
-def default_workers() -> int:
-    """Local processes to use when the user does not say: the machine's cores."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)

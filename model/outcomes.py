@@ -4,6 +4,7 @@ results folder, and their summaries (summary.csv, the report's numbers, the figu
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,10 +107,6 @@ class Outcomes:
     def prob_voice(self, voice: str, meeting: str = "summit") -> np.ndarray:
         return (self.voice[:, :, MEETINGS.index(meeting)] == VOICE_CODE[voice]).mean(axis=0)
 
-    def mean_pressure(self) -> np.ndarray:
-        """(R, Q) mean member pressure (present members)."""
-        return self.metrics[:, :, METRICS.index("mean_pressure")]
-
     def summary_frame(self) -> pd.DataFrame:
         """summary.csv: per metric and period, the mean and the 10/50/90th percentiles."""
         rows: list[tuple] = []
@@ -121,8 +118,6 @@ class Outcomes:
                 pct = np.nanpercentile(values, PERCENTILES, axis=0)
             for j, period in enumerate(periods):
                 rows.append((metric, period, mean[j], *pct[:, j]))
-
-        import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

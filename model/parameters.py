@@ -87,11 +87,6 @@ class Parameters(Mapping[str, float]):
         """A copy with some values changed."""
         return Parameters({**self._values, **changes})
 
-    def out_of_range(self) -> list[str]:
-        """Names of values outside their documented range."""
-        table = specs()
-        return [n for n, v in self._values.items() if not table[n].low <= v <= table[n].high]
-
     def thresholds(self) -> np.ndarray:
         """The four severity thresholds between tones 0-1, 1-2, 2-3 and 3-4."""
         return np.linspace(self.tone_low, self.tone_high, 4)

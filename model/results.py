@@ -92,7 +92,6 @@ class StreamingWriter:
             writer.writerow(columns)
             self._writers[name] = writer
         self._slot = 0
-        self.event_count = 0
 
     def add(self, result: ReplicateResult) -> None:
         rep = result.replicate
@@ -115,7 +114,6 @@ class StreamingWriter:
              _num(support))
             for year, meeting, chair, tone, voice, severity, support in result.statements)
         self._writers["events"].writerows(event_rows(rep, result.events))
-        self.event_count += len(result.events)
         self.outcomes.add(self._slot, result)
         self._slot += 1
 

@@ -98,7 +98,6 @@ class DiplomacyModel(mesa.Model):
         self.thresholds = tuple(self.params.thresholds().tolist())
         state = initial if initial is not None else initial_state(self.params, self.start.year)
 
-        self.member_codes = MEMBERS
         self.stance = state.stance.copy()
         self.ties = state.ties
         self.lam = np.zeros(len(AGENTS))
