@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from model.codes import MEMBERS
 from model.ensemble import ReplicateResult
@@ -76,8 +78,49 @@ def write_atomic_text(path: Path, text: str) -> None:
         raise
 
 
+class ParquetSink:
+    """Rows appended in batches to one Parquet file (row groups of ``batch`` rows), so a
+    large run is written as it goes and read back fast and typed."""
+
+    def __init__(self, path: Path, schema: pa.Schema, batch: int = 65_536):
+        self.path, self.schema, self.batch = path, schema, batch
+        self._rows: list[tuple] = []
+        self._writer: pq.ParquetWriter | None = None
+
+    def extend(self, rows: Iterable[tuple]) -> None:
+        self._rows.extend(rows)
+        if len(self._rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        if self._rows:
+            columns = list(zip(*self._rows, strict=True))
+            self._writer.write_table(pa.Table.from_arrays(
+                [pa.array(c, type=f.type) for c, f in zip(columns, self.schema, strict=True)],
+                schema=self.schema))
+            self._rows = []
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.close()
+
+
+MEMBER_SCHEMA = pa.schema([("replicate", pa.int32()), ("quarter", pa.string()),
+                           ("actor", pa.string()), ("pressure", pa.float64()),
+                           ("engagement", pa.float64()), ("exchanges", pa.int32())])
+EVENT_SCHEMA = pa.schema([("replicate", pa.int32()), ("id", pa.string()), ("date", pa.string()),
+                          ("date_precision", pa.string()), ("source", pa.string()),
+                          ("target", pa.string()), ("cameo", pa.string()),
+                          ("goldstein", pa.float64()), ("plover", pa.string()),
+                          ("summary", pa.string()), ("article", pa.string())])
+PARQUET_FILES = ("members.parquet", "events.parquet")
+
+
 class StreamingWriter:
-    """Appends each replicate's rows to the CSV files and reduces it into Outcomes."""
+    """Appends each replicate's rows to the CSV files (the contract) and to Parquet
+    copies of the two large tables, and reduces it into Outcomes."""
 
     def __init__(self, folder: Path, replicates: int, start: Quarter, end: Quarter,
                  stack: ExitStack):
@@ -91,6 +134,10 @@ class StreamingWriter:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(columns)
             self._writers[name] = writer
+        self._parquet = {"members": ParquetSink(folder / "members.parquet", MEMBER_SCHEMA),
+                         "events": ParquetSink(folder / "events.parquet", EVENT_SCHEMA)}
+        for sink in self._parquet.values():
+            stack.callback(sink.close)
         self._slot = 0
 
     def add(self, result: ReplicateResult) -> None:
@@ -106,14 +153,18 @@ class StreamingWriter:
                 pressure, engagement = result.members[qi, mi]
                 if np.isnan(pressure):
                     continue
-                rows.append((rep, label, member, _num(pressure), _num(engagement),
+                rows.append((rep, label, member, float(pressure), float(engagement),
                              int(result.exchanges[qi, mi])))
-        self._writers["members"].writerows(rows)
+        self._parquet["members"].extend(rows)
+        self._writers["members"].writerows(
+            (r, q, a, _num(p), _num(e), x) for r, q, a, p, e, x in rows)
         self._writers["statements"].writerows(
             (rep, year, meeting, chair, "" if tone is None else tone, voice, _num(severity),
              _num(support))
             for year, meeting, chair, tone, voice, severity, support in result.statements)
-        self._writers["events"].writerows(event_rows(rep, result.events))
+        events = event_rows(rep, result.events)
+        self._writers["events"].writerows(events)
+        self._parquet["events"].extend(events)
         self.outcomes.add(self._slot, result)
         self._slot += 1
 
@@ -142,7 +193,7 @@ def write_run(
                                         float_format="%.6g")
         extra = finish(staging, outcomes)
         files = sorted(["timeseries.csv", "members.csv", "statements.csv", "events.csv",
-                        "summary.csv", "manifest.json", *extra])
+                        "summary.csv", "manifest.json", *PARQUET_FILES, *extra])
         (staging / "manifest.json").write_text(
             json.dumps(manifest(files), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return outcomes

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -119,3 +120,16 @@ def test_an_interrupted_run_leaves_no_half_result(short, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run_scenario(scenario, fresh)
     assert not fresh.exists()
+
+
+def test_large_tables_are_also_written_as_parquet(short, tmp_path):
+    out = tmp_path / "out"
+    run_scenario(load_scenario(short).with_changes(replicates=3), out)
+    for name, number, text in (("members", "pressure", "actor"),
+                               ("events", "goldstein", "source")):
+        csv = pd.read_csv(out / f"{name}.csv", dtype={"cameo": str}, keep_default_na=False)
+        parquet = pd.read_parquet(out / f"{name}.parquet")
+        assert list(parquet.columns) == list(csv.columns)
+        assert len(parquet) == len(csv) > 0
+        np.testing.assert_allclose(parquet[number], csv[number], rtol=1e-5)
+        assert (parquet[text] == csv[text]).all()
