@@ -19,6 +19,7 @@ from model.calibrate import WEIGHTS, LooRow, Setup, Summary, prior_for
 from model.codes import MEMBERS, NAMES
 from model.manifest import code_digest, git_commit
 from model.parameters import specs
+from model.plots import save_figure
 from model.results import atomic_folder, write_atomic_text
 
 SAMPLES = 200
@@ -87,8 +88,7 @@ def _prior_posterior_figure(population: Population, path: Path) -> None:
     fig.suptitle("Prior (dashed) and ABC posterior; red: median and 80% interval",
                  x=0.01, ha="left", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _fit_figure(setup: Setup, sims: list[Summary], path: Path) -> None:
@@ -125,8 +125,7 @@ def _fit_figure(setup: Setup, sims: list[Summary], path: Path) -> None:
     ax.legend(fontsize=8)
     ax.set_title("Share of cooperative Goldstein with the DPRK", fontsize=9, loc="left")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def write_report(folder: Path, population: Population, setup: Setup, thetas: np.ndarray,

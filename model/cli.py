@@ -160,8 +160,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from model.compare import compare_scenarios
 
-    if len(args.scenarios) < 2:
-        raise UsageError("compare needs at least two scenarios; the first is the reference")
     out = compare_scenarios(args.scenarios, args.out, args.workers, args.scheduler,
                             seed=args.seed, replicates=args.replicates, log=print)
     print(f"comparison -> {out}/report.md")

@@ -286,13 +286,6 @@ def _plt():
     return plt
 
 
-def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-    _plt().close(fig)
-    return path
-
-
 def _band(ax, x: np.ndarray, values: np.ndarray, color: str, label: str) -> None:
     with np.errstate(all="ignore"), _quiet():
         mean = np.nanmean(values, axis=0)
@@ -325,7 +318,9 @@ def scenarios_figure(arms: Sequence[Arm], path: Path) -> Path:
                  f"(common random numbers, seed {arms[0].scenario.seed}): mean and 10-90% band",
                  x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
-    return _save(fig, path)
+    from model.plots import save_figure  # matplotlib only when a figure is drawn
+
+    return save_figure(fig, path)
 
 
 def members_figure(arms: Sequence[Arm], table: pd.DataFrame, path: Path) -> Path:
@@ -353,7 +348,9 @@ def members_figure(arms: Sequence[Arm], table: pd.DataFrame, path: Path) -> Path
     fig.suptitle(f"Per-member differences against {arms[0].scenario.name} over the common "
                  "period (paired mean, 95% CI)", x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
-    return _save(fig, path)
+    from model.plots import save_figure  # matplotlib only when a figure is drawn
+
+    return save_figure(fig, path)
 
 
 # --- report -----------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ MEETING_STYLE = {"ministerial": ("#1f77b4", "Ministerial (Q3)"), "summit": ("#d6
 DPI = 110
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save_figure(fig: plt.Figure, path: Path) -> Path:
+    """Write a PNG without a software stamp (same bytes every run) and free the figure."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -80,7 +81,7 @@ def tone_figure(out: Outcomes, path: Path, title: str,
     bx.set_ylabel("Summit: P(tone)")
     bx.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     bx.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 12 else 0)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def stances_figure(out: Outcomes, path: Path, title: str) -> Path:
@@ -114,7 +115,7 @@ def stances_figure(out: Outcomes, path: Path, title: str) -> Path:
     fig.suptitle(f"{title}: member stances toward the DPRK (median, 10-90% band)",
                  x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def exchanges_figure(out: Outcomes, path: Path, title: str) -> Path:
@@ -131,7 +132,7 @@ def exchanges_figure(out: Outcomes, path: Path, title: str) -> Path:
                     color="white" if value > mean.max() * 0.6 else "black")
     fig.colorbar(image, ax=ax, label="mean exchanges per year")
     ax.set_title(f"{title}: DPRK exchanges per member and year", loc="left", fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def run_figures(out: Outcomes, folder: Path, title: str,
@@ -196,4 +197,4 @@ def timeline_figure(events: pd.DataFrame, chairs: pd.DataFrame, path: Path,
     ax.legend(handles=handles, fontsize=7, loc="lower left", ncol=4)
     ax.set_title(f"{title}: {len(events)} events; marker size = |Goldstein weight|", loc="left",
                  fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -325,10 +325,9 @@ def indices_figure(result: SweepResult, path: Path, title: str) -> Path:
     fig.suptitle(f"{title}: sensitivity of outcomes to levers ({what}; "
                  f"{len(result.samples)} runs)", x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return path
+    from model.plots import save_figure
+
+    return save_figure(fig, path)
 
 
 def _ranking(result: SweepResult, outcome: str) -> str:
