@@ -13,7 +13,6 @@ import mesa
 import numpy as np
 
 from model.codes import DPRK
-from model.dynamics import Draft, consensus_statement
 from model.initial import ENGAGEMENT, INDEX, MEMBER_ROWS, PRESSURE
 
 if TYPE_CHECKING:
@@ -52,15 +51,6 @@ class Member(Country):
         at once, since this runs every quarter of every replicate."""
         chance = model.params.reciprocity * model.stance[MEMBER_ROWS, ENGAGEMENT]
         return (visits > 0) & (model.rng.random(len(visits)) < chance)
-
-    def draft(self, preferred: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-              chair_position: int) -> Draft:
-        """As chair, draft ASEAN's text inside the members' common ground (DESIGN.md 2)."""
-        p = self.model.params
-        return consensus_statement(
-            preferred, lower, upper, chair_position, self.model.last_severity,
-            p.chair_pull, p.chair_stake, self.model.thresholds, p.split_quorum,
-        )
 
 
 class Power(Country):

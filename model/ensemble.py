@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.executors import run_ordered
-from model.initial import initial_state
 from model.parameters import Parameters, default_parameters
 from model.scenario import Scenario
 from model.simevents import SimEvent
+from model.warmstart import starting_state
 from model.world import DiplomacyModel, model_from_scenario
 
 CHUNK = 16
@@ -33,7 +33,7 @@ class ReplicateResult:
     metrics: np.ndarray  # (quarters, len(METRICS))
     members: np.ndarray  # (quarters, members, 2) pressure and engagement; NaN when absent
     exchanges: np.ndarray  # (quarters, members) DPRK exchanges
-    statements: list[tuple]  # (year, meeting, chair, tone, voice, severity, support)
+    statements: list[tuple]  # (year, meeting, chair, tone, voice, target, support)
     events: list[SimEvent]
     chairs: dict[int, str]
 
@@ -75,14 +75,14 @@ def run_replicate(scenario: Scenario, index: int, seed: np.random.SeedSequence,
     if scenario.parameters:
         params = params.replace(**scenario.parameters)
     model = model_from_scenario(scenario, params, rng=np.random.default_rng(model_seed),
-                                initial=initial_state(params, scenario.start.year),
+                                initial=starting_state(params, scenario, index),
                                 record_events=record_events)
     model.run()
     return _collect(index, model)
 
 
 def _collect(index: int, model: DiplomacyModel) -> ReplicateResult:
-    statements = [(s.year, s.meeting, s.chair, s.tone, s.voice, s.severity, s.support)
+    statements = [(s.year, s.meeting, s.chair, s.tone, s.voice, s.target, s.support)
                   for s in model.statements]
     return ReplicateResult(index, model.params.as_dict(), model.metric_history(),
                            model.member_history.astype(np.float32), model.exchange_history,

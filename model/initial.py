@@ -8,7 +8,7 @@ The weights of these rules are parameters (params/defaults.yaml).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import numpy as np
@@ -34,13 +34,30 @@ is affirmative (not empty, not starting with 'no')."""
 
 @dataclass(frozen=True)
 class InitialState:
-    """Arrays in AGENTS order: stance (n, 2) columns pressure and engagement; ties (n, n)."""
+    """Where a run starts. Arrays in AGENTS order: stance (n, 2) columns pressure and
+    engagement; ties (n, n).
+
+    A cold start (``warm=False``) comes from the record alone; a warm start
+    (model/warmstart.py) is the state history left at a quarter, so it also carries the
+    anchors, the memories of provocations, dialogue and visits, the levers and who is a
+    member with relations.
+    """
 
     stance: np.ndarray
     ties: np.ndarray
     closeness: dict[str, int]
     record_score: dict[str, float]
     last_tone: int | None
+    anchor: np.ndarray | None = None
+    origin: np.ndarray | None = None
+    levers: dict[str, float] = field(default_factory=dict)
+    relations: np.ndarray = field(default_factory=lambda: np.ones(len(MEMBERS), dtype=bool))
+    active: np.ndarray = field(default_factory=lambda: np.ones(len(AGENTS), dtype=bool))
+    memory: float = 0.0
+    frame: float = 0.0
+    calm: float = 0.0
+    visit_memory: np.ndarray = field(default_factory=lambda: np.zeros(len(MEMBERS)))
+    warm: bool = False
 
 
 @cache
@@ -83,6 +100,18 @@ def tie_matrix(events: pd.DataFrame, params: Parameters, before_year: int) -> np
     prior[MEMBER_ROWS, MEMBER_ROWS] = params.member_tie
     ties = np.clip(prior + 0.5 * np.tanh(net / params.goldstein_scale), 0.05, 1.0)
     np.fill_diagonal(ties, 0.0)
+    return ties
+
+
+def record_ties(params: Parameters, year: int) -> np.ndarray:
+    """The record-derived ties at the start of ``year`` (cached: every replicate asks)."""
+    return _cached_ties(tuple(params.items()), year)
+
+
+@lru_cache(maxsize=4096)
+def _cached_ties(items: tuple[tuple[str, float], ...], year: int) -> np.ndarray:
+    ties = tie_matrix(cached_record().events, Parameters(dict(items)), year)
+    ties.flags.writeable = False
     return ties
 
 

@@ -134,12 +134,12 @@ class ActorOverride(_Strict):
     pressure: float | None = Field(None, ge=0, le=1)
     engagement: float | None = Field(None, ge=0, le=1)
     susceptibility: float | None = Field(None, ge=0, le=1)
-    tolerance: float | None = Field(None, ge=0, le=1)
+    veto: float | None = Field(None, ge=0, le=1)
     lobbying: float | None = Field(None, ge=0, le=3)
     relations: bool | None = None
 
 
-MEMBER_ONLY = ("susceptibility", "tolerance", "relations")
+MEMBER_ONLY = ("susceptibility", "veto", "relations")
 POWER_ONLY = ("lobbying",)
 
 

@@ -36,17 +36,26 @@ SHOCK_TYPES: dict[str, ShockType] = {
     s.name: s
     for s in (
         ShockType("missile_test", "The DPRK launches ballistic missiles.", PROVOCATION_ACTORS,
-                  DPRK, 0.25, 0.0, 1.0, "salience impulse"),
+                  DPRK, 0.25, 0.0, 1.0, "provocation impulse"),
         ShockType("icbm_test", "The DPRK tests an intercontinental ballistic missile.",
-                  PROVOCATION_ACTORS, DPRK, 0.5, 0.0, 1.0, "salience impulse"),
+                  PROVOCATION_ACTORS, DPRK, 0.5, 0.0, 1.0, "provocation impulse"),
         ShockType("nuclear_test", "The DPRK conducts a nuclear test.", PROVOCATION_ACTORS, DPRK,
-                  1.0, 0.0, 1.0, "salience impulse"),
+                  1.0, 0.0, 1.0, "provocation impulse"),
+        ShockType("armed_attack", "A DPRK military attack, e.g. the sinking of the Cheonan "
+                  "or the shelling of Yeonpyeong (2010).", PROVOCATION_ACTORS, DPRK, 1.0, 0.0,
+                  2.0, "provocation impulse"),
         ShockType("unsc_resolution", "The UN Security Council adopts a sanctions resolution.",
                   ("UNSC",), "UNSC", 0.1, -0.5, 0.5,
                   "change in sanctions_tightness (negative eases sanctions)"),
         ShockType("us_dprk_summit", "A US-DPRK leaders' summit; `host` names a member that "
                   "hosts it (optional).", ("USA",), "USA", 1.0, 0.0, 1.0,
-                  "strength of the diplomatic calm it brings"),
+                  "strength of the dialogue frame it opens and of the calm it brings"),
+        ShockType("inter_korean_summit", "The leaders of the two Koreas meet (2000, 2007, "
+                  "2018): a dialogue frame opens.", ("KOR",), "KOR", 1.0, 0.0, 1.0,
+                  "strength of the dialogue frame it opens"),
+        ShockType("talks", "Negotiations with the DPRK make progress (a six-party joint "
+                  "statement, a declared testing moratorium).", ("USA", "CHN", "KOR", DPRK),
+                  "CHN", 0.6, 0.0, 1.0, "strength of the dialogue frame it opens"),
         ShockType("dprk_delegation", "The DPRK sends a senior delegation to a member (actor).",
                   MEMBERS, None, 1.0, 1.0, 10.0, "number of delegations"),
         ShockType("incident", "A bilateral incident sours a member on the DPRK (e.g. the 2017 "

@@ -23,6 +23,7 @@ KIND_CAMEO: dict[str, str] = {
     "missile_test": "150",        # demonstrate military power
     "icbm_test": "150",
     "nuclear_test": "150",
+    "armed_attack": "190",        # use conventional military force
     "lobbying": "040",            # consult
     "sanctions": "163",           # impose embargo, boycott or sanctions
     "summit": "044",              # meet at a third location

@@ -8,8 +8,10 @@ step is one calendar quarter:
 2. the DPRK sends delegations and may provoke;
 3. the outside powers choose whom to lobby;
 4. members' stances move by one Friedkin-Johnsen update (plus small noise);
-5. in Q3 (ministerial meeting) and Q4 (summit) the chair drafts ASEAN's statement;
-6. the quarter's state is recorded and the Korean Peninsula's salience decays.
+5. in Q3 (ministerial meeting) and Q4 (summit) the members take positions and the
+   chair drafts ASEAN's statement (model/negotiation.py);
+6. the quarter's state is recorded; the memory of provocations, the dialogue frame and
+   the memory of recent DPRK visits fade by their monthly half-lives.
 """
 
 from __future__ import annotations
@@ -33,21 +35,26 @@ from model.initial import (
     PRESSURE,
     InitialState,
     initial_state,
+    record_ties,
     recorded_chairs,
 )  # fmt: skip
 from model.levers import default_levers
+from model.negotiation import ChairProfile, Draft, Positions, draft_text
 from model.parameters import Parameters, default_parameters
 from model.quarters import Quarter, quarter_range
 from model.scenario import ActorOverride, Scenario, ShockSpec
 from model.shocks import SHOCK_TYPES, ScheduledShock
 from model.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
 
-METRICS = ("mean_pressure", "mean_engagement", "pressure_spread", "salience",
-           "sanctions_tightness", "exchanges", "provocations", "nuclear_tests")
-"""Model-level metrics recorded each quarter (timeseries.csv)."""
+METRICS = ("mean_pressure", "mean_engagement", "pressure_spread", "threat",
+           "sanctions_tightness", "exchanges", "provocations", "nuclear_tests", "dialogue")
+"""Model-level metrics recorded each quarter (timeseries.csv): ``threat`` is the weight
+of remembered provocations (0-1), ``dialogue`` the strength of the dialogue frame (0-1)."""
 
 
 VISIT_CAMEO = KIND_CAMEO["delegation"]
+VISIT_MEMORY_HALF_LIFE = 6.0
+"""Months over which a DPRK delegation still counts as recent for a member's veto."""
 
 
 def _unit(values):
@@ -57,15 +64,18 @@ def _unit(values):
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """ASEAN's text at one meeting."""
+    """ASEAN's text at one meeting: its tone (None without text) and voice, the tone the
+    chair aimed at, the share of members that did not block it, and who blocked the
+    chair's aim (member codes)."""
 
     year: int
     meeting: str
     chair: str
     tone: int | None
     voice: str
-    severity: float | None
+    target: float
     support: float
+    blockers: tuple[str, ...] = ()
 
 
 class DiplomacyModel(mesa.Model):
@@ -92,24 +102,28 @@ class DiplomacyModel(mesa.Model):
         super().__init__(rng=rng)
         self.record_events = record_events  # sweeps that keep only outcomes skip the log
         self.params = parameters if parameters is not None else default_parameters()
+        p = self.params  # quarterly fading of the memories, from monthly half-lives
+        self._memory_decay = 0.5 ** (3.0 / p.memory_half_life)
+        self._frame_decay = 0.5 ** (3.0 / p.frame_half_life)
+        self._visit_decay = 0.5 ** (3.0 / VISIT_MEMORY_HALF_LIFE)
         self.start, self.end = Quarter.parse(start), Quarter.parse(end)
         self.quarters = quarter_range(self.start, self.end)
-        self.levers = {**default_levers(), **(levers or {})}
-        self.thresholds = tuple(self.params.thresholds().tolist())
         state = initial if initial is not None else initial_state(self.params, self.start.year)
+        self.levers = {**default_levers(), **state.levers, **(levers or {})}
 
         self.stance = state.stance.copy()
         self.ties = state.ties
         self.lam = np.zeros(len(AGENTS))
         self.lam[MEMBER_ROWS] = self.params.susceptibility
-        self.tolerance = np.full(len(MEMBERS), self.params.tolerance)
-        self.relations = np.ones(len(MEMBERS), dtype=bool)
-        self.active = np.ones(len(AGENTS), dtype=bool)
+        self.veto_override = np.full(len(MEMBERS), np.nan)  # NaN: the model decides
+        self.relations = state.relations.copy()
+        self.active = state.active.copy()
         self.lobbying = np.zeros(len(AGENTS))
+        self.anchor = state.anchor.copy() if state.anchor is not None else self.stance.copy()
+        self._origin = (state.origin.copy() if state.origin is not None
+                        else self.anchor[MEMBER_ROWS].copy())  # where anchors relax to
         self._apply_actor_overrides(actors or {})
-        self.anchor = self.stance.copy()
         self._apply_levers()
-        self._origin = self.anchor[MEMBER_ROWS].copy()  # where members' anchors relax to
 
         self.members, self.dprk, self.powers = build_agents(self, MEMBERS, POWERS)
         self.chair_override: dict[int, str] = {}
@@ -118,9 +132,11 @@ class DiplomacyModel(mesa.Model):
         self._chair_focus = {year: self._focus(code) for year, code in self.chairs.items()}
         self._weights = np.zeros((len(MEMBERS), len(AGENTS)))
 
-        self.salience = 0.0
-        self.calm = 0.0
-        self.last_severity = self._severity_of_tone(state.last_tone)
+        self.memory = state.memory  # stock of remembered provocations (impulse units)
+        self.frame = state.frame  # strength of the dialogue frame, 0-1
+        self.calm = state.calm  # how much a summit still restrains DPRK launches
+        self.visit_memory = state.visit_memory.copy()  # recent exchanges per member
+        self.last_tone = state.last_tone
         self.events: list[SimEvent] = []
         self.statements: list[Statement] = []
         self.clock: Quarter | None = None
@@ -132,12 +148,14 @@ class DiplomacyModel(mesa.Model):
         for scheduled in self._scheduled:
             self.schedule_event(scheduled.fire, at=(scheduled.shock.quarter - self.start) + 0.5)
 
+        self._ties_year = self.start.year
         self._refresh_masks()
         n = len(self.quarters)
         self.member_history = np.full((n, len(MEMBERS), 2), np.nan)
         self.exchange_history = np.zeros((n, len(MEMBERS)), dtype=np.int32)
         self._quarter_exchanges = np.zeros(len(MEMBERS), dtype=np.int64)
-        self._quarter_provocations = {"missile_test": 0, "icbm_test": 0, "nuclear_test": 0}
+        self._quarter_provocations = {"missile_test": 0, "icbm_test": 0, "nuclear_test": 0,
+                                      "armed_attack": 0}
         self._metrics_row = self.metrics()
         self.datacollector = mesa.DataCollector(model_reporters={"metrics": "_metrics_row"})
 
@@ -148,16 +166,17 @@ class DiplomacyModel(mesa.Model):
         self._power_overrides = {c: o for c, o in overrides.items() if c in POWERS}
         for code, o in overrides.items():
             row = INDEX[code]
-            if o.pressure is not None:
-                self.stance[row, PRESSURE] = o.pressure
-            if o.engagement is not None:
-                self.stance[row, ENGAGEMENT] = o.engagement
+            for column, value in ((PRESSURE, o.pressure), (ENGAGEMENT, o.engagement)):
+                if value is not None:  # a new starting stance, and the anchor it holds to
+                    self.stance[row, column] = self.anchor[row, column] = value
+                    if code in MEMBERS:
+                        self._origin[MEMBERS.index(code), column] = value
             if code in MEMBERS:
                 position = MEMBERS.index(code)
                 if o.susceptibility is not None:
                     self.lam[row] = o.susceptibility
-                if o.tolerance is not None:
-                    self.tolerance[position] = o.tolerance
+                if o.veto is not None:
+                    self.veto_override[position] = o.veto
                 if o.relations is not None:
                     self.relations[position] = o.relations
 
@@ -182,8 +201,7 @@ class DiplomacyModel(mesa.Model):
                 lobbying = lobbying if o.lobbying is None else o.lobbying
             self.stance[row] = np.clip((pressure, engagement), 0.0, 1.0)
             self.lobbying[row] = lobbying
-        if hasattr(self, "anchor"):
-            self.anchor[POWER_ROWS] = self.stance[POWER_ROWS]
+        self.anchor[POWER_ROWS] = self.stance[POWER_ROWS]
         self._power_pressure = self.stance[POWER_ROWS, PRESSURE][None, :].copy()
         self._power_lobbying = self.lobbying[POWER_ROWS][None, :].copy()
 
@@ -203,12 +221,22 @@ class DiplomacyModel(mesa.Model):
         return 1.0 + self.params.chair_focus * np.array(
             [[float(c == chair)] for c in MEMBERS])
 
-    def _severity_of_tone(self, tone: int | None) -> float:
-        """Middle of a tone's severity band (the chair's reference for its stake)."""
-        if tone is None:
-            return float(self.stance[MEMBER_ROWS, PRESSURE].mean() * self.params.salience_floor)
-        edges = np.concatenate(([0.0], self.thresholds, [1.0]))
-        return float((edges[tone] + edges[tone + 1]) / 2)
+    def _refresh_ties(self, year: int) -> None:
+        """Each January the ties reflect the record's exchanges before that year (the
+        same rule as the starting state, model/initial.py)."""
+        self.ties = record_ties(self.params, year)
+        self._ties_year = year
+        self._refresh_masks()
+
+    def snapshot(self) -> InitialState:
+        """The state a run leaves, as a warm starting state for another run (the next
+        quarter's scenario starts from it: model/warmstart.py)."""
+        return InitialState(
+            stance=self.stance.copy(), ties=self.ties, closeness={}, record_score={},
+            last_tone=self.last_tone, anchor=self.anchor.copy(), origin=self._origin.copy(),
+            levers=dict(self.levers), relations=self.relations.copy(),
+            active=self.active.copy(), memory=self.memory, frame=self.frame, calm=self.calm,
+            visit_memory=self.visit_memory.copy(), warm=True)
 
     # --- state views --------------------------------------------------------------
     def _refresh_masks(self) -> None:
@@ -256,15 +284,26 @@ class DiplomacyModel(mesa.Model):
 
     def provoke(self, kind: str, impulse: float | None = None,
                 quarter: Quarter | None = None) -> None:
-        """A DPRK launch or test: salience jumps and members harden, less so if engaged."""
+        """A DPRK launch, test or attack: it adds to the memory of provocations (no cap:
+        repeated ICBM tests accumulate toward grave concern), breaks the dialogue frame in
+        proportion to its weight, and hardens members, less so the engaged ones."""
         impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
-        self.salience = min(1.0, self.salience + impulse)
+        self.memory += impulse
+        self.frame *= max(0.0, 1.0 - self.params.frame_break * impulse)
         damping = 1.0 - 0.5 * self.stance[MEMBER_ROWS, ENGAGEMENT]
         effect = self.params.provocation_effect * impulse * damping * self.present
         self._nudge(MEMBER_ROWS, PRESSURE, effect, self.params.provocation_persistence)
         self._quarter_provocations[kind] += 1
         label = kind.replace("_", " ")
         self.emit(kind, DPRK, "UNSC", f"DPRK conducts a {label}", quarter)
+
+    def open_dialogue(self, strength: float) -> None:
+        """A summit or progress in talks opens a dialogue frame: while it lasts ASEAN's
+        natural text welcomes the diplomacy (the 2000, 2018 and 2019 AMM texts welcomed
+        the inter-Korean and US-DPRK summits, 002_3f642831f2580d0e), and members ease off
+        a little."""
+        self.frame = max(self.frame, min(1.0, strength))
+        self._nudge(MEMBER_ROWS, PRESSURE, -0.1 * strength * self.present, 0.0)
 
     def _nudge(self, rows, column: int, amount, persistence: float) -> None:
         self.stance[rows, column] = _unit(self.stance[rows, column] + amount)
@@ -274,17 +313,20 @@ class DiplomacyModel(mesa.Model):
     def apply_shock(self, shock: ShockSpec) -> None:
         """Apply one dated shock (see model/shocks.py for the registry)."""
         q, kind, actor, size = shock.quarter, shock.type, shock.actor, shock.magnitude
-        if kind in ("missile_test", "icbm_test", "nuclear_test"):
+        if kind in ("missile_test", "icbm_test", "nuclear_test", "armed_attack"):
             self.provoke(kind, size, q)
         elif kind == "unsc_resolution":
             tight = float(np.clip(self.levers["sanctions_tightness"] + size, 0.0, 1.0))
             self.levers["sanctions_tightness"] = tight
             self.emit("sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", q)
-        elif kind == "us_dprk_summit":
-            self.salience = max(0.0, self.salience - 0.5 * size)
-            self.calm = max(self.calm, self.params.summit_calm * size)
-            self._nudge(MEMBER_ROWS, PRESSURE, -0.1 * size * self.present, 0.0)
-            self.emit("summit", "USA", DPRK, "US and DPRK leaders hold a summit", q)
+        elif kind in ("us_dprk_summit", "inter_korean_summit", "talks"):
+            self.open_dialogue(size)
+            if kind == "us_dprk_summit":
+                self.calm = max(self.calm, self.params.summit_calm * size)
+            what = {"us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
+                    "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
+                    "talks": (actor or "USA", "Talks with the DPRK make progress")}[kind]
+            self.emit("summit", what[0], DPRK, what[1], q)
             if shock.host:
                 self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
                 self.emit("host_summit", shock.host, DPRK,
@@ -334,6 +376,8 @@ class DiplomacyModel(mesa.Model):
             self.running = False
             return
         self._now = quarter
+        if quarter.q == 1 and quarter.year != self._ties_year:
+            self._refresh_ties(quarter.year)
         self.dprk.act()
         self._update_stances(quarter)
         if quarter.q == 3:
@@ -343,11 +387,12 @@ class DiplomacyModel(mesa.Model):
         self.clock = quarter
         self._done += 1
         self._record(quarter)
+        self.visit_memory = self.visit_memory * self._visit_decay + self._quarter_exchanges
         self._quarter_exchanges.fill(0)  # counters include shocks fired just before the step
         self._quarter_provocations = dict.fromkeys(self._quarter_provocations, 0)
-        decay = self.params.salience_decay
-        self.salience *= decay
-        self.calm *= decay
+        self.memory *= self._memory_decay
+        self.frame *= self._frame_decay
+        self.calm *= self._frame_decay
         if quarter == self.end:
             self.running = False
 
@@ -375,37 +420,99 @@ class DiplomacyModel(mesa.Model):
         if not self.all_related:
             self.stance[members, ENGAGEMENT] *= self.relations  # no relations, no warmth
 
-    def preferences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each member's preferred severity and acceptable range, this quarter.
+    @property
+    def threat(self) -> float:
+        """How heavily remembered provocations weigh, 0-1: ``1 - exp(-memory / scale)``.
+        One ICBM test weighs about a third at the default scale; a 2017-like year of ICBM
+        and nuclear tests approaches one."""
+        return 1.0 - float(np.exp(-self.memory / self.params.memory_scale))
 
-        Preferred severity is pressure scaled by salience (nothing recent, milder wish);
-        a member engaged with the DPRK tolerates less text harsher than it wants.
+    def cover(self) -> np.ndarray:
+        """The protection each member expects from China or Russia (0-1): its tie to the
+        power times the power's readiness to shield the DPRK (the levers)."""
+        ties = self.ties[MEMBER_ROWS]
+        return _unit(self.levers["china_shield"] * ties[:, INDEX["CHN"]]
+                     + self.levers["russia_alignment"] * ties[:, INDEX["RUS"]])
+
+    def veto(self) -> np.ndarray:
+        """Each member's willingness to block a text harsher than it wants (0-1).
+
+        It grows with engagement with the DPRK, with the cover expected from China or
+        Russia, and with recent DPRK delegations (outreach buys a friend at the table:
+        the 2013 Yonhap report, 001_8407838183904e85, and Pyongyang's courting of the
+        2024 Lao chair, 004_e4ddf58322e5607c). A scenario's ``veto`` override wins.
+        """
+        p = self.params
+        engagement = self.stance[MEMBER_ROWS, ENGAGEMENT]
+        visits = 1.0 - np.exp(-self.visit_memory / 2.0)
+        veto = _unit(p.veto_base + p.veto_engagement * engagement + p.veto_cover * self.cover()
+                     + p.veto_visits * visits)
+        return np.where(np.isnan(self.veto_override), veto, self.veto_override)
+
+    def positions(self) -> Positions:
+        """Every member's position for this meeting (MEMBERS order), in tone units.
+
+        - The tone it wants rises with the memory of provocations and with its pressure
+          (``tone_floor + tone_span * threat + tone_pressure * (pressure - 0.5)``), plus
+          a meeting-day draw (``mood_noise``) for how its delegation reads the moment.
+        - A dialogue frame pulls every wish toward welcoming the talks (tone 0).
+        - It blocks texts harsher than its wish by more than ``slack * (1 - veto)``, and
+          texts softer by more than ``slack * (1 - hawk)``, where a hawk's refusal grows
+          with its pressure and the threat (no member defends silence after an ICBM
+          test, but only those who care block softness).
+        - Salience (how much it cares) is the larger of its stake in criticism and its
+          engagement (KTAB, Wise et al. 2015).
+
+        This is the public hook the classroom uses to put the teams' positions in place
+        of the model's.
         """
         p = self.params
         pressure = self.stance[MEMBER_ROWS, PRESSURE]
         engagement = self.stance[MEMBER_ROWS, ENGAGEMENT]
-        preferred = pressure * (p.salience_floor + (1.0 - p.salience_floor) * self.salience)
-        lower = preferred - self.tolerance
-        upper = preferred + self.tolerance * (1.0 - p.shield * engagement * self.relations)
-        return preferred, lower, upper
+        threat = self.threat
+        concern = p.tone_floor + p.tone_span * threat + p.tone_pressure * (pressure - 0.5)
+        wish = (1.0 - self.frame) * concern
+        if p.mood_noise > 0:
+            wish = wish + self.rng.normal(0.0, p.mood_noise, size=len(MEMBERS))
+        wish = np.clip(wish, 0.0, 4.0)
+        hawk = _unit(p.hawk_veto * pressure * threat * (1.0 - self.frame))
+        upper = wish + p.slack * (1.0 - self.veto())
+        lower = wish - p.slack * (1.0 - hawk)
+        salience = _unit(0.2 + 0.8 * np.maximum(pressure * threat, engagement))
+        return Positions(wish, lower, upper, salience)
+
+    def chair_profile(self, code: str, position: int) -> ChairProfile:
+        """How the chair holds the pen: a chair that wants the DPRK criticised defends the
+        previous text's language (``chair_stake`` times its pressure), one close to
+        Pyongyang does not; a dialogue frame suspends old language."""
+        p, row = self.params, INDEX[code]
+        stake = p.chair_stake * float(self.stance[row, PRESSURE]) * (1.0 - self.frame)
+        return ChairProfile(position, p.chair_pull, stake)
 
     def _meeting(self, quarter: Quarter, meeting: str) -> None:
-        chair_code = self.chair(quarter.year)
-        preferred, lower, upper = self.preferences()
-        position = MEMBERS.index(chair_code)
-        if not self.all_present:
-            preferred, lower, upper = preferred[self.present], lower[self.present], upper[
-                self.present]
-            codes = [c for c, here in zip(MEMBERS, self.present, strict=True) if here]
-            position = codes.index(chair_code) if chair_code in codes else 0
-        draft = self.members[MEMBERS.index(chair_code)].draft(preferred, lower, upper, position)
-        self.statements.append(Statement(quarter.year, meeting, chair_code, draft.tone,
-                                         draft.voice, draft.severity, draft.support))
-        if draft.severity is not None:
-            self.last_severity = draft.severity
+        statement = self.hold_meeting(quarter, meeting, self.positions())
+        self.statements.append(statement)
+        if statement.tone is not None:
+            self.last_tone = statement.tone
             self.emit("statement", "ASEAN", DPRK,
-                      f"ASEAN {meeting} statement ({draft.voice}, tone {draft.tone})",
-                      quarter, cameo=STATEMENT_CAMEO[draft.tone])
+                      f"ASEAN {meeting} statement ({statement.voice}, tone {statement.tone})",
+                      quarter, cameo=STATEMENT_CAMEO[statement.tone])
+
+    def hold_meeting(self, quarter: Quarter, meeting: str, positions: Positions) -> Statement:
+        """The text the chair drafts from ``positions`` (MEMBERS order; absent members are
+        left out). Pure: it changes nothing, so the classroom can ask "what if"."""
+        chair_code = self.chair(quarter.year)
+        codes = list(MEMBERS)
+        if not self.all_present:
+            keep = self.present
+            positions = Positions(positions.preferred[keep], positions.lower[keep],
+                                  positions.upper[keep], positions.salience[keep])
+            codes = [c for c, here in zip(MEMBERS, keep, strict=True) if here]
+        position = codes.index(chair_code) if chair_code in codes else 0
+        draft: Draft = draft_text(positions, self.chair_profile(codes[position], position),
+                                  self.last_tone, self.params.split_quorum)
+        return Statement(quarter.year, meeting, chair_code, draft.tone, draft.voice,
+                         draft.target, draft.support, tuple(codes[i] for i in draft.blockers))
 
     def metrics(self) -> np.ndarray:
         """This quarter's model-level metrics, in METRICS order (the DataCollector reads
@@ -420,11 +527,12 @@ class DiplomacyModel(mesa.Model):
             pressure.sum() / len(pressure),
             members[:, ENGAGEMENT].sum() / len(pressure),
             pressure.max() - pressure.min(),
-            self.salience,
+            self.threat,
             self.levers["sanctions_tightness"],
             self._quarter_exchanges.sum(),
             sum(provocations.values()),
             provocations["nuclear_test"],
+            self.frame,
         ), dtype=float)
 
     def _record(self, quarter: Quarter) -> None:
