@@ -58,10 +58,16 @@ def load_validation_statements(
         _check_row(row, line, name, chairs, problems)
         key = (row["year"], row["body"], row["date"])
         if key in seen:
-            problems.append(Problem(name, line, "date",
-                                    f"duplicate row for year {key[0]}, body {key[1]}, date "
-                                    f"{key[2]} (first on line {seen[key]}); expected one row "
-                                    "per text"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "date",
+                    f"duplicate row for year {key[0]}, body {key[1]}, date "
+                    f"{key[2]} (first on line {seen[key]}); expected one row "
+                    "per text",
+                )
+            )
         else:
             seen[key] = line
     if problems:
@@ -100,31 +106,45 @@ def _read(path: Path, name: str, problems: list[Problem]) -> tuple[list[dict[str
         problems.append(Problem(name, reader.line_num, None, f"cannot be parsed as CSV: {exc}"))
         return [], []
     if not records:
-        problems.append(Problem(name, None, None,
-                                f"is empty; expected the header {', '.join(COLUMNS)}"))
+        problems.append(
+            Problem(name, None, None, f"is empty; expected the header {', '.join(COLUMNS)}")
+        )
         return [], []
     (header_line, header), body = records[0], records[1:]
     duplicated = sorted({c for c in header if header.count(c) > 1})
     for column in duplicated:
-        problems.append(Problem(name, header_line, column,
-                                "appears more than once in the header; expected each column once"))
+        problems.append(
+            Problem(
+                name,
+                header_line,
+                column,
+                "appears more than once in the header; expected each column once",
+            )
+        )
     if tuple(header) != COLUMNS:
-        problems.append(Problem(name, header_line, None,
-                                f"header is {', '.join(header)}; expected exactly "
-                                f"{', '.join(COLUMNS)}"))
+        problems.append(
+            Problem(
+                name,
+                header_line,
+                None,
+                f"header is {', '.join(header)}; expected exactly {', '.join(COLUMNS)}",
+            )
+        )
     if problems:
         return [], []
     for line, row in body:
         if len(row) != len(COLUMNS):
-            problems.append(Problem(name, line, None,
-                                    f"has {len(row)} fields; expected {len(COLUMNS)}"))
+            problems.append(
+                Problem(name, line, None, f"has {len(row)} fields; expected {len(COLUMNS)}")
+            )
     if problems:
         return [], []
     return [dict(zip(COLUMNS, row, strict=True)) for _, row in body], [line for line, _ in body]
 
 
-def _check_row(row: dict[str, str], line: int, name: str, chairs: Mapping[int, str],
-               problems: list[Problem]) -> None:
+def _check_row(
+    row: dict[str, str], line: int, name: str, chairs: Mapping[int, str], problems: list[Problem]
+) -> None:
     def bad(column: str, message: str) -> None:
         problems.append(Problem(name, line, column, message))
 
@@ -146,8 +166,10 @@ def _check_row(row: dict[str, str], line: int, name: str, chairs: Mapping[int, s
     elif year is not None and year not in chairs:
         bad("chair", f"seeds/chairs.csv records no chair for {year}; expected a recorded year")
     elif year is not None and chairs[year] != chair:
-        bad("chair", f"{chair} does not match {chairs[year]}, the chair of {year} in "
-                     "seeds/chairs.csv")
+        bad(
+            "chair",
+            f"{chair} does not match {chairs[year]}, the chair of {year} in seeds/chairs.csv",
+        )
     voice = row["voice"]
     if voice not in VOICES:
         bad("voice", f"{voice!r} is not one of {', '.join(VOICES)}")
@@ -161,5 +183,6 @@ def _check_row(row: dict[str, str], line: int, name: str, chairs: Mapping[int, s
         if not row[column]:
             bad(column, "is empty; expected text")
     if not URL.match(row["url"]):
-        bad("url", f"{row['url']!r} is not a web address; expected one starting http:// or "
-                   "https://")
+        bad(
+            "url", f"{row['url']!r} is not a web address; expected one starting http:// or https://"
+        )
