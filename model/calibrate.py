@@ -1,9 +1,19 @@
 """Fit the model's free parameters to the event record by ABC-SMC (model/abc.py).
 
 The simulator is the history scenario (scenarios/history.yaml, 2000-2025); each
-candidate parameter set runs it once and is scored against the record's summaries
-(model/targets.py). Parameters marked ``fit: true`` in params/defaults.yaml get uniform
-priors on their documented ranges; the rest stay at their documented values.
+candidate parameter set runs it ``REPLICATES`` times (one replicate alone is too noisy
+to identify the statement parameters) and the replicates' summaries are scored against
+the record's (model/targets.py). Parameters marked ``fit: true`` in params/defaults.yaml
+get uniform priors on their documented ranges; the rest stay at their documented values.
+
+Only the record coded from the five articles (``seeds/*.csv``) is read; the validation
+record in ``seeds/validation/`` is never used here (tests/test_calibrate.py proves it).
+
+Why the project's own ABC-SMC (model/abc.py) and not pyABC or ELFI: pyABC's parallel
+samplers schedule dynamically and accept particles in the order workers finish, so a
+posterior depends on the number of cores and their timing (its documentation offers
+only the single-core sampler for deterministic runs); this project promises identical
+output for any ``--workers`` and on Dask, which the fixed-budget scheme gives for free.
 """
 
 from __future__ import annotations
@@ -26,12 +36,14 @@ from model.targets import Targets, member_goldstein, observed_targets, shares
 from model.world import model_from_scenario
 
 HISTORY = Path(__file__).resolve().parent.parent / "scenarios" / "history.yaml"
-WEIGHTS = {"tone": 1.0, "exchanges": 0.5, "goldstein": 0.5}
-"""Weights of the three distance components (each scaled to [0, 1]): statements are
-what the model is for, so they count double."""
+WEIGHTS = {"tone": 1.0, "voice": 0.5, "exchanges": 0.5, "goldstein": 0.5}
+"""Weights of the distance components (each scaled to [0, 1]): statement tones are what
+the model is for, so they count double."""
 EXCHANGE_FACTOR = 4.0
 """A simulated exchange count off by this factor scores the maximum distance of 1."""
 CHUNK = 8
+REPLICATES = 4
+"""History runs per candidate parameter set; its summaries are their averages."""
 
 
 def fitted_names() -> tuple[str, ...]:
@@ -56,9 +68,12 @@ class Setup:
 
 @dataclass(frozen=True)
 class Summary:
-    """A simulation's counterparts of the targets."""
+    """A candidate's counterparts of the targets over its replicates: each meeting's
+    tones and voices (one per replicate; None without text), the mean exchange count
+    per target year and the members' shares of the mean net cooperative Goldstein."""
 
-    tones: dict[tuple[int, str], int | None]
+    tones: dict[tuple[int, str], tuple[int | None, ...]]
+    voices: dict[tuple[int, str], tuple[str, ...]]
     exchanges: dict[int, float]
     goldstein_share: np.ndarray
 
@@ -70,32 +85,54 @@ def default_setup(names: Sequence[str] | None = None, scenario: Path = HISTORY) 
     return Setup(history, Parameters(), tuple(names or fitted_names()), targets)
 
 
-def simulate(setup: Setup, theta: np.ndarray, seed: np.random.SeedSequence) -> Summary:
-    """Run the history once with parameters ``theta`` and summarise it like the record."""
+def simulate(setup: Setup, theta: np.ndarray, seed: np.random.SeedSequence,
+             replicates: int = REPLICATES) -> Summary:
+    """Run the history ``replicates`` times with parameters ``theta`` (each replicate
+    with its own child of ``seed``) and summarise the runs like the record."""
     params = setup.base.replace(**dict(zip(setup.names, map(float, theta), strict=True)))
-    model = model_from_scenario(setup.scenario, params, rng=np.random.default_rng(seed),
-                                initial=initial_state(params, setup.scenario.start.year))
-    model.run()
-    tones = {(s.year, s.meeting): s.tone for s in model.statements}
-    years = np.array([q.year for q in model.quarters])
-    exchanges = {y: float(model.exchange_history[years == y].sum()) for y in
-                 setup.targets.exchanges}
+    initial = initial_state(params, setup.scenario.start.year)
+    tones: dict[tuple[int, str], list] = {}
+    voices: dict[tuple[int, str], list] = {}
+    exchanges = dict.fromkeys(setup.targets.exchanges, 0.0)
     weights = goldstein_weights()
-    net = member_goldstein((e.source, e.target, weights[e.cameo][0]) for e in model.events)
-    return Summary(tones, exchanges, shares(net))
+    net = np.zeros(len(setup.targets.goldstein_share))
+    for child in seed.spawn(replicates):
+        model = model_from_scenario(setup.scenario, params, rng=np.random.default_rng(child),
+                                    initial=initial)
+        model.run()
+        for s in model.statements:
+            tones.setdefault((s.year, s.meeting), []).append(s.tone)
+            voices.setdefault((s.year, s.meeting), []).append(s.voice)
+        years = np.array([q.year for q in model.quarters])
+        for y in exchanges:
+            exchanges[y] += float(model.exchange_history[years == y].sum()) / replicates
+        net += member_goldstein((e.source, e.target, weights[e.cameo][0])
+                                for e in model.events)
+    return Summary({k: tuple(v) for k, v in tones.items()},
+                   {k: tuple(v) for k, v in voices.items()}, exchanges, shares(net))
+
+
+def _tone_gap(simulated: tuple[int | None, ...], observed: int) -> float:
+    """Mean distance of the replicates' tones from the observed one, in [0, 1]; a
+    meeting without text is as far as can be."""
+    return float(np.mean([1.0 if t is None else abs(t - observed) / 4.0 for t in simulated]))
 
 
 def distance(summary: Summary, targets: Targets) -> float:
-    """Weighted sum of tone, exchange and Goldstein-share discrepancies, each in [0, 1]."""
-    tone_gaps = [1.0 if (sim := summary.tones.get((y, m))) is None else abs(sim - obs) / 4.0
+    """Weighted sum of tone, voice, exchange and Goldstein-share discrepancies, each in
+    [0, 1]; tone and voice are averaged over the candidate's replicates."""
+    tone_gaps = [_tone_gap(summary.tones.get((y, m), (None,)), obs)
                  for y, m, obs in targets.tones]
     tone = float(np.mean(tone_gaps)) if tone_gaps else 0.0
+    voice_gaps = [float(np.mean([v != obs for v in summary.voices.get((y, m), ("none",))]))
+                  for y, m, obs in targets.voices]
+    voice = float(np.mean(voice_gaps)) if voice_gaps else 0.0
     exchange_gaps = [min(1.0, abs(np.log((summary.exchanges[y] + 1) / (obs + 1)))
                          / np.log(EXCHANGE_FACTOR)) for y, obs in targets.exchanges.items()]
     exchanges = float(np.mean(exchange_gaps)) if exchange_gaps else 0.0
     goldstein = 0.5 * float(np.abs(summary.goldstein_share - targets.goldstein_share).sum())
-    return (WEIGHTS["tone"] * tone + WEIGHTS["exchanges"] * exchanges
-            + WEIGHTS["goldstein"] * goldstein)
+    return (WEIGHTS["tone"] * tone + WEIGHTS["voice"] * voice
+            + WEIGHTS["exchanges"] * exchanges + WEIGHTS["goldstein"] * goldstein)
 
 
 def _score_chunk(setup: Setup, thetas: np.ndarray, seeds: list) -> list[float]:
@@ -190,7 +227,7 @@ def leave_one_out(setup: Setup, *, particles: int, generations: int, draws: int,
         population = calibrate(reduced, particles=particles, generations=generations,
                                seed=seed + year, workers=workers, scheduler=scheduler)
         _, sims = predictive(reduced, population, draws, seed + year, workers, scheduler)
-        tones = [s.tones.get((year, meeting)) for s in sims]
+        tones = [t for s in sims for t in s.tones.get((year, meeting), (None,))]
         values = np.array([np.nan if t is None else t for t in tones], dtype=float)
         counts = np.bincount(values[~np.isnan(values)].astype(int), minlength=5)
         mode = int(np.argmax(counts)) if counts.sum() else None

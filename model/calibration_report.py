@@ -96,7 +96,7 @@ def _fit_figure(setup: Setup, sims: list[Summary], path: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), gridspec_kw={"width_ratios": [3, 1.2, 3]})
     ax = axes[0]
     for i, (year, meeting, observed) in enumerate(targets.tones):
-        values = [s.tones.get((year, meeting)) for s in sims]
+        values = [t for s in sims for t in s.tones.get((year, meeting), (None,))]
         counts = np.bincount([v for v in values if v is not None], minlength=5)[:5]
         share = counts / max(1, len(values))
         for tone in range(5):
@@ -146,7 +146,8 @@ def write_report(folder: Path, population: Population, setup: Setup, thetas: np.
             "tolerance by generation: " + ", ".join(f"{e:.3f}" for e in population.epsilons)
             + f"; effective sample size {population.effective_size():.0f}.",
             "",
-            "Targets (from the record only): the statement tones of seeds/statements.csv, "
+            "Targets (from the record only): the statement tones and voices of "
+            "seeds/statements.csv, "
             "DPRK exchange counts in "
             + ", ".join(f"{y} ({v:g})" for y, v in setup.targets.exchanges.items())
             + ", and each member's share of cooperative Goldstein with the DPRK.",
@@ -164,8 +165,8 @@ def write_report(folder: Path, population: Population, setup: Setup, thetas: np.
                   f"{len(sims)} draws)", "", "| year | meeting | observed tone | simulated mean "
                   "| P(observed tone) |", "|---|---|---|---|---|"]
         for year, meeting, observed in setup.targets.tones:
-            values = np.array([np.nan if (t := s.tones.get((year, meeting))) is None else t
-                               for s in sims], dtype=float)
+            values = np.array([np.nan if t is None else t for s in sims
+                               for t in s.tones.get((year, meeting), (None,))], dtype=float)
             lines.append(f"| {year} | {meeting} | {observed} | {np.nanmean(values):.2f} | "
                          f"{np.mean(values == observed):.0%} |")
         for year, observed in setup.targets.exchanges.items():

@@ -3,7 +3,7 @@
 Only what the five articles report is used (issue 4: no tuning to outcomes outside the
 record):
 
-- statement tones: every row of ``seeds/statements.csv``, matched to the simulated
+- statement tones and voices: every row of ``seeds/statements.csv``, matched to the simulated
   meeting of the same year (a ministerial meeting such as the 2013 ADMM to the
   mid-year meeting, a summit or chair's statement to the year-end summit);
 - DPRK exchanges in the years an article counts them in full: 2013 (the Yonhap report's
@@ -39,6 +39,7 @@ class Targets:
     """Observed summaries in a form the simulator's output can be compared with."""
 
     tones: tuple[tuple[int, str, int], ...]  # (year, model meeting, observed tone)
+    voices: tuple[tuple[int, str, str], ...]  # (year, model meeting, observed voice)
     exchanges: dict[int, float]  # year -> observed count
     goldstein_share: np.ndarray  # (members,) shares summing to 1
     first_year: int
@@ -46,7 +47,8 @@ class Targets:
 
     def without_year(self, year: int) -> Targets:
         """The same targets with one statement year left out (leave-one-out)."""
-        return Targets(tuple(t for t in self.tones if t[0] != year), self.exchanges,
+        return Targets(tuple(t for t in self.tones if t[0] != year),
+                       tuple(v for v in self.voices if v[0] != year), self.exchanges,
                        self.goldstein_share, self.first_year, self.last_year)
 
 
@@ -97,9 +99,11 @@ def observed_targets(record: Record, first_year: int = 2000, last_year: int = 20
     st = st[(st["year"] >= first_year) & (st["year"] <= last_year)]
     tones = tuple((int(y), model_meeting(m), int(t))
                   for y, m, t in zip(st["year"], st["meeting"], st["tone"], strict=True))
+    voices = tuple((int(y), model_meeting(m), str(v))
+                   for y, m, v in zip(st["year"], st["meeting"], st["voice"], strict=True))
     exchanges = {y: float(exchange_count(record.events, y)) for y in EXCHANGE_YEARS
                  if first_year <= y <= last_year}
     ev = record.events[(record.events["year"] >= first_year)
                        & (record.events["year"] <= last_year)]
     net = member_goldstein(zip(ev["source"], ev["target"], ev["goldstein"], strict=True))
-    return Targets(tones, exchanges, shares(net), first_year, last_year)
+    return Targets(tones, voices, exchanges, shares(net), first_year, last_year)

@@ -53,6 +53,13 @@ of remembered provocations (0-1), ``dialogue`` the strength of the dialogue fram
 
 
 VISIT_CAMEO = KIND_CAMEO["delegation"]
+CARRIED_LEVERS = ("sanctions_tightness", "china_shield", "russia_alignment")
+"""Levers that are part of the world's state (shocks move them: resolutions, alliances),
+so a warm start carries them on; the others are a scenario's own settings."""
+FRAME_BREAKERS = ("icbm_test", "nuclear_test", "armed_attack")
+"""Provocations that break a dialogue frame. Short-range launches do not: in 2019 the
+ASEAN foreign ministers and the ARF still welcomed the Panmunjom meeting a week after
+such launches (Korea Herald, 4 Aug 2019, http://www01.koreaherald.com/view.php?mp=1&np=4&ud=20190804000024)."""
 VISIT_MEMORY_HALF_LIFE = 6.0
 """Months over which a DPRK delegation still counts as recent for a member's veto."""
 
@@ -234,7 +241,7 @@ class DiplomacyModel(mesa.Model):
         return InitialState(
             stance=self.stance.copy(), ties=self.ties, closeness={}, record_score={},
             last_tone=self.last_tone, anchor=self.anchor.copy(), origin=self._origin.copy(),
-            levers=dict(self.levers), relations=self.relations.copy(),
+            levers={k: self.levers[k] for k in CARRIED_LEVERS}, relations=self.relations.copy(),
             active=self.active.copy(), memory=self.memory, frame=self.frame, calm=self.calm,
             visit_memory=self.visit_memory.copy(), warm=True)
 
@@ -285,11 +292,13 @@ class DiplomacyModel(mesa.Model):
     def provoke(self, kind: str, impulse: float | None = None,
                 quarter: Quarter | None = None) -> None:
         """A DPRK launch, test or attack: it adds to the memory of provocations (no cap:
-        repeated ICBM tests accumulate toward grave concern), breaks the dialogue frame in
-        proportion to its weight, and hardens members, less so the engaged ones."""
+        repeated ICBM tests accumulate toward grave concern); an ICBM or nuclear test or
+        an attack breaks the dialogue frame in proportion to its weight; members harden,
+        less so the engaged ones."""
         impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
         self.memory += impulse
-        self.frame *= max(0.0, 1.0 - self.params.frame_break * impulse)
+        if kind in FRAME_BREAKERS:
+            self.frame *= max(0.0, 1.0 - self.params.frame_break * impulse)
         damping = 1.0 - 0.5 * self.stance[MEMBER_ROWS, ENGAGEMENT]
         effect = self.params.provocation_effect * impulse * damping * self.present
         self._nudge(MEMBER_ROWS, PRESSURE, effect, self.params.provocation_persistence)
