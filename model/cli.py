@@ -122,7 +122,17 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     import json
 
-    from model.backtest import HISTORY, backtest_frame, backtest_table, skill
+    from model.backtest import (
+        HISTORY,
+        backtest_frame,
+        backtest_table,
+        render_backtest,
+        score_lines,
+        skill,
+        validation_scores,
+    )
+    from model.initial import cached_record
+    from model.plots import backtest_figure
     from model.results import write_atomic_text
     from model.runner import run_scenario
     from model.scenario import load_scenario
@@ -134,10 +144,16 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     outcomes = run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,
                             progress=False if args.json else None)
     rows = backtest_table(outcomes)
+    scores = validation_scores(outcomes)
+    backtest_figure(outcomes, scores["occasions"], cached_record().statements,
+                    out / "figures" / "backtest.png")
     write_atomic_text(out / "backtest.csv", backtest_frame(rows).to_csv(index=False))
     keys = ("year", "chair", "tone_mean", "tone_probs", "voice_probs", "observed_tone")
-    document = {"years": [{k: r[k] for k in keys} for r in rows]}
+    document = {"years": [{k: r[k] for k in keys} for r in rows],
+                "scores": {k: v for k, v in scores.items() if k != "occasions"},
+                "validation": scores["occasions"]}
     write_atomic_text(out / "backtest.json", json.dumps(document, indent=1) + "\n")
+    write_atomic_text(out / "backtest.md", render_backtest(rows, scores))
     if args.json:
         print(json.dumps(document))
         return 0
@@ -153,7 +169,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if fit:
         print(f"observed years: {fit['years']}; mean absolute tone error {fit['mae']:.2f}; "
               f"mean P(observed tone) {fit['p_observed']:.2f}")
-    print(f"figures and tables -> {out}/ (figures/tone.png shows bands and observed points)")
+    print(score_lines(scores))
+    print(f"report -> {out}/backtest.md; figures -> {out}/figures/ (backtest.png: simulated "
+          "against observed texts)")
     return 0
 
 

@@ -1,17 +1,13 @@
-"""Pure numpy mechanics: Friedkin-Johnsen stance dynamics and ASEAN's consensus rule.
+"""Pure numpy mechanics of how stances spread: Friedkin-Johnsen opinion dynamics.
 
 Nothing here knows about Mesa; the model owns the arrays and calls these functions,
 which keeps the arithmetic vectorised and the rules testable on tiny hand-made cases.
+How a statement is made from the stances is in model/negotiation.py.
 
-References: Friedkin & Johnsen (1990, 1999), "Social influence and opinions";
-the consensus rule follows the ASEAN practice described in DESIGN.md section 2:
-members decide by consensus, the chair drafts, and with no common ground the text is a
-chair's statement ("some ministers") or nothing at all.
+Reference: Friedkin & Johnsen (1990, 1999), "Social influence and opinions".
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,59 +49,3 @@ def influence_matrix(ties: np.ndarray, weights: np.ndarray,
         rows = np.flatnonzero(lonely)
         w[rows, rows] = 1.0
     return w
-
-
-def severity_to_tone(severity: float, thresholds) -> int:
-    """Tone 0-4: how many of the four ascending thresholds the severity reaches."""
-    return sum(1 for t in thresholds if severity >= t)
-
-
-@dataclass(frozen=True)
-class Draft:
-    """The outcome of one ASEAN meeting: tone 0-4 (None without text) and voice."""
-
-    tone: int | None
-    voice: str
-    severity: float | None
-    support: float
-    """Share of members whose acceptable range contains the adopted severity."""
-
-
-def consensus_statement(
-    preferred: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    chair: int,
-    anchor_severity: float,
-    chair_pull: float,
-    chair_stake: float,
-    thresholds: np.ndarray,
-    split_quorum: float,
-) -> Draft:
-    """Draft ASEAN's statement from the members' acceptable severity ranges.
-
-    The chair aims at a target between the members' mean preference and its own
-    (``chair_pull``), pulled further toward the previous statement's severity by its
-    reputation stake (``chair_stake``: a chair does not want to be the one who drops
-    established language). With a common range ``[max(lower), min(upper)]`` the text is
-    the target clipped into it: consensus. Without one, the chair looks for the tone
-    acceptable to the most members; if at least ``split_quorum`` of them accept it, the
-    text is a chair's statement (split); otherwise there is no agreed text (none).
-    """
-    own = (1.0 - chair_pull) * float(preferred.sum()) / len(preferred) + chair_pull * float(
-        preferred[chair])
-    target = (1.0 - chair_stake) * own + chair_stake * anchor_severity
-    lo, hi = float(lower.max()), float(upper.min())
-    if lo <= hi:
-        severity = min(max(target, lo), hi)
-        return Draft(severity_to_tone(severity, thresholds), "consensus", severity, 1.0)
-    # No common ground: the severity acceptable to most members, nearest the target.
-    candidates = np.clip(np.concatenate(([target], lower, upper)), 0.0, 1.0)
-    accepted = (lower[None, :] <= candidates[:, None]) & (candidates[:, None] <= upper[None, :])
-    support = accepted.mean(axis=1)
-    best = support.max()
-    ties = np.flatnonzero(support == best)
-    severity = float(candidates[ties[np.argmin(np.abs(candidates[ties] - target))]])
-    if best >= split_quorum:
-        return Draft(severity_to_tone(severity, thresholds), "split", severity, float(best))
-    return Draft(None, "none", None, float(best))

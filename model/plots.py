@@ -14,6 +14,7 @@ import pandas as pd
 
 from model.codes import MEETINGS, NAMES
 from model.outcomes import Outcomes
+from model.targets import model_meeting
 
 TONE_LABELS = ["0 welcomes", "1 restraint", "2 concern", "3 serious", "4 grave"]
 TONE_COLORS = ["#4575b4", "#91bfdb", "#fee090", "#fc8d59", "#d73027"]
@@ -198,3 +199,67 @@ def timeline_figure(events: pd.DataFrame, chairs: pd.DataFrame, path: Path,
     ax.set_title(f"{title}: {len(events)} events; marker size = |Goldstein weight|", loc="left",
                  fontsize=11)
     return save_figure(fig, path)
+
+
+def backtest_figure(out: Outcomes, occasions: list[dict], record: pd.DataFrame,
+                    path: Path) -> Path:
+    """Observed against simulated statements, 2000-2025: for each meeting a heat strip of
+    the probability of each tone per year, the validation record's texts (circles,
+    hollow when a split chairman's statement) and the calibration record's (stars), and
+    the simulated probability of a split or missing text below."""
+    years = np.array(out.years)
+    fig, axes = plt.subplots(3, 1, figsize=(12, 8.6), sharex=True,
+                             gridspec_kw={"height_ratios": [3, 3, 1.3]})
+    for k, meeting in enumerate(MEETINGS):
+        ax = axes[k]
+        tone = out.tone[:, :, k]
+        with np.errstate(all="ignore"):
+            texts = np.isfinite(tone).sum(axis=0)
+            probs = np.array([[np.sum(tone[:, j] == level) / max(1, texts[j])
+                               for j in range(len(years))] for level in range(5)])
+        image = ax.imshow(probs, origin="lower", aspect="auto", cmap="Blues", vmin=0, vmax=1,
+                          extent=(years[0] - 0.5, years[-1] + 0.5, -0.5, 4.5))
+        for o in (o for o in occasions if o["meeting"] == meeting):
+            if o["observed_tone"] is None:
+                ax.text(o["year"], 2, "no\ntext", ha="center", va="center", fontsize=8,
+                        color="#b2182b", fontweight="bold")
+                continue
+            hollow = o["observed_voice"] == "split"
+            ax.scatter(o["year"], o["observed_tone"], s=90, zorder=3,
+                       facecolor="none" if hollow else "#b2182b", edgecolor="#b2182b",
+                       linewidth=2)
+        seen = record[[model_meeting(m) == meeting for m in record["meeting"]]]
+        ax.scatter(seen["year"], seen["tone"], marker="*", s=170, color="#fdb863",
+                   edgecolor="black", linewidth=0.8, zorder=4)
+        ax.set_yticks(range(5), TONE_LABELS)
+        ax.set_ylabel(f"{MEETING_STYLE[meeting][1]}\ntone")
+        for year in years:
+            ax.text(year, 4.6, out.chairs.get(year, ""), ha="center", va="bottom",
+                    fontsize=7, color="0.3")
+        ax.set_ylim(-0.5, 5.1)
+    cbar = fig.colorbar(image, ax=axes[:2], fraction=0.025, pad=0.01)
+    cbar.set_label("simulated P(tone | a text)")
+    handles = [
+        plt.Line2D([], [], marker="o", ls="", color="#b2182b", ms=9,
+                   label="validation record (consensus text)"),
+        plt.Line2D([], [], marker="o", ls="", mfc="none", mec="#b2182b", mew=2, ms=9,
+                   label="validation record (chairman's statement, split)"),
+        plt.Line2D([], [], marker="*", ls="", color="#fdb863", mec="black", ms=13,
+                   label="calibration record (seeds/statements.csv)"),
+    ]
+    axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1.32), ncol=3,
+                   fontsize=8, frameon=False)
+    axes[0].set_title("ASEAN's statements on the DPRK: simulated tone distribution against "
+                      "the texts", loc="left", pad=34)
+    bx = axes[2]
+    for k, meeting in enumerate(MEETINGS):
+        color, label = MEETING_STYLE[meeting]
+        not_consensus = np.mean(out.voice[:, :, k] != 0, axis=0)
+        bx.plot(years, not_consensus, "o-", color=color, ms=3, label=label)
+    bx.set_ylim(0, 1)
+    bx.set_ylabel("P(split or\nno text)")
+    bx.set_xlabel("year")
+    bx.legend(fontsize=8, loc="upper left", frameon=False)
+    bx.set_xticks(years[::2] if len(years) > 14 else years)
+    return save_figure(fig, path)
+

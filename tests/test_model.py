@@ -66,11 +66,12 @@ def test_a_nuclear_shock_fires_in_its_quarter_and_hardens_members():
     k = METRICS.index("nuclear_tests")
     assert shocked.metric_history()[:, k].tolist() == [0, 1, 0, 0]
     assert calm.metric_history()[:, k].sum() == 0
-    s = METRICS.index("salience")
-    assert shocked.metric_history()[1, s] == pytest.approx(1.0)
+    s = METRICS.index("threat")
+    scale = shocked.params.memory_scale
+    assert shocked.metric_history()[1, s] == pytest.approx(1.0 - np.exp(-1.0 / scale))
     p = METRICS.index("mean_pressure")
     assert shocked.metric_history()[1, p] > calm.metric_history()[1, p]
-    assert shocked.statements[0].severity > calm.statements[0].severity
+    assert shocked.statements[0].target > calm.statements[0].target
     tests = [e for e in shocked.events if e.cameo == "150"]
     assert len(tests) == 1 and str(tests[0].quarter) == "2026Q2"
 
@@ -154,11 +155,11 @@ def test_actor_overrides_apply_to_members_and_survive_lever_changes_for_powers()
     from model.scenario import ActorOverride
 
     model = DiplomacyModel(start="2024Q1", end="2024Q4", rng=1, actors={
-        "LAO": ActorOverride(engagement=0.95, tolerance=0.3),
+        "LAO": ActorOverride(engagement=0.95, veto=0.3),
         "USA": ActorOverride(pressure=0.4, lobbying=0.0),
     }, shocks=[ShockSpec(at="2024Q2", type="lever", lever="us_pressure", value=1.0)])
     assert model.stance[INDEX["LAO"], ENGAGEMENT] == 0.95
-    assert model.tolerance[MEMBERS.index("LAO")] == 0.3
+    assert model.veto()[MEMBERS.index("LAO")] == 0.3
     model.run()
     assert model.levers["us_pressure"] == 1.0
     assert model.stance[INDEX["USA"], 0] == 0.4 and model.lobbying[INDEX["USA"]] == 0.0

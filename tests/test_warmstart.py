@@ -1,0 +1,67 @@
+"""Warm starts: a forward scenario begins where history leaves off (model/warmstart.py)."""
+
+import numpy as np
+import pytest
+
+from model.ensemble import Plan, iterate
+from model.outcomes import Outcomes
+from model.parameters import default_parameters
+from model.quarters import Quarter
+from model.scenario import load_scenario
+from model.warmstart import POOL, history, starting_state, warm_state
+from model.world import METRICS, model_from_scenario
+
+REPLICATES = 48
+
+
+def _outcomes(scenario, replicates=REPLICATES):
+    out = Outcomes.empty(replicates, scenario.start, scenario.end)
+    for slot, result in enumerate(iterate(Plan(scenario, replicates, scenario.seed))):
+        out.add(slot, result)
+    return out
+
+
+def test_a_scenario_starting_in_2000_is_cold_and_later_ones_are_warm():
+    params = default_parameters()
+    past = history()
+    assert not starting_state(params, past, 0).warm
+    baseline = load_scenario("scenarios/baseline.yaml")
+    state = starting_state(params, baseline, 3)
+    assert state.warm
+    assert state is starting_state(params, baseline, 3 + POOL)  # slot r % POOL, cached
+
+
+def test_the_warm_state_is_history_run_to_the_quarter_before():
+    params = default_parameters()
+    state = warm_state(params, Quarter(2018, 1), 0)
+    past = history()
+    seed = np.random.SeedSequence(past.seed).spawn(POOL)[0]
+    prefix = past.model_copy(update={
+        "period": past.period.model_copy(update={"end": "2017Q4"}),
+        "shocks": tuple(s for s in past.shocks if s.quarter <= Quarter(2017, 4))})
+    model = model_from_scenario(prefix, params, rng=np.random.default_rng(seed),
+                                record_events=False).run()
+    np.testing.assert_array_equal(state.stance, model.stance)
+    assert state.memory == model.memory and state.last_tone == model.last_tone
+    # 2017's ICBM and nuclear tests are still remembered when 2018 starts
+    assert state.memory > 1.0
+    assert state.levers["sanctions_tightness"] > 0.6  # the 2016-2017 resolutions
+
+
+def test_baseline_and_backtest_agree_on_the_same_years_within_noise():
+    baseline = load_scenario("scenarios/baseline.yaml").with_changes(
+        period={"start": "2024Q1", "end": "2025Q4"})
+    forward = _outcomes(baseline)
+    past = _outcomes(history())
+    for year in (2024, 2025):
+        a = forward.tone[:, forward.years.index(year), 1]
+        b = past.tone[:, past.years.index(year), 1]
+        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+        se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)) + 1e-9
+        assert abs(a.mean() - b.mean()) / se < 3, (year, a.mean(), b.mean())
+    # and the start is history's state, not the record-derived one
+    k = METRICS.index("sanctions_tightness")
+    first = forward.quarters.index(Quarter(2024, 1))
+    start_sanctions = forward.metrics[:, first, k]
+    assert start_sanctions.mean() == pytest.approx(
+        past.metrics[:, past.quarters.index(Quarter(2024, 1)), k].mean(), abs=0.05)
