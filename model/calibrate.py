@@ -64,6 +64,7 @@ class Setup:
     base: Parameters
     names: tuple[str, ...]
     targets: Targets
+    replicates: int = REPLICATES
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,10 @@ def default_setup(names: Sequence[str] | None = None, scenario: Path = HISTORY) 
     return Setup(history, Parameters(), tuple(names or fitted_names()), targets)
 
 
-def simulate(setup: Setup, theta: np.ndarray, seed: np.random.SeedSequence,
-             replicates: int = REPLICATES) -> Summary:
-    """Run the history ``replicates`` times with parameters ``theta`` (each replicate
-    with its own child of ``seed``) and summarise the runs like the record."""
+def simulate(setup: Setup, theta: np.ndarray, seed: np.random.SeedSequence) -> Summary:
+    """Run the history ``setup.replicates`` times with parameters ``theta`` (each
+    replicate with its own child of ``seed``) and summarise the runs like the record."""
+    replicates = setup.replicates
     params = setup.base.replace(**dict(zip(setup.names, map(float, theta), strict=True)))
     initial = initial_state(params, setup.scenario.start.year)
     tones: dict[tuple[int, str], list] = {}
@@ -223,7 +224,7 @@ def leave_one_out(setup: Setup, *, particles: int, generations: int, draws: int,
     rows = []
     for year, meeting, observed in setup.targets.tones:
         reduced = Setup(setup.scenario, setup.base, setup.names,
-                        setup.targets.without_year(year))
+                        setup.targets.without_year(year), setup.replicates)
         population = calibrate(reduced, particles=particles, generations=generations,
                                seed=seed + year, workers=workers, scheduler=scheduler)
         _, sims = predictive(reduced, population, draws, seed + year, workers, scheduler)

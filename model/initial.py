@@ -96,6 +96,11 @@ def tie_matrix(events: pd.DataFrame, params: Parameters, before_year: int) -> np
     if not past.empty:
         observed = undirected_ties(dyad_scores(past), list(AGENTS))
         net = np.nan_to_num(observed, nan=0.0)
+    return ties_from_net(net, params)
+
+
+def ties_from_net(net: np.ndarray, params: Parameters) -> np.ndarray:
+    """The tie rule applied to a matrix of net Goldstein scores."""
     prior = np.full_like(net, params.tie_prior)
     prior[MEMBER_ROWS, MEMBER_ROWS] = params.member_tie
     ties = np.clip(prior + 0.5 * np.tanh(net / params.goldstein_scale), 0.05, 1.0)
@@ -103,14 +108,31 @@ def tie_matrix(events: pd.DataFrame, params: Parameters, before_year: int) -> np
     return ties
 
 
+@lru_cache(maxsize=128)
+def _record_net(before_year: int) -> np.ndarray:
+    """Net Goldstein between every pair of agents over the shipped record's years
+    before ``before_year`` (the costly pandas part of the tie rule, done once a year)."""
+    past = cached_record().events
+    past = past[past["year"] < before_year]
+    net = np.zeros((len(AGENTS), len(AGENTS)))
+    if not past.empty:
+        net = np.nan_to_num(undirected_ties(dyad_scores(past), list(AGENTS)), nan=0.0)
+    net.flags.writeable = False
+    return net
+
+
 def record_ties(params: Parameters, year: int) -> np.ndarray:
     """The record-derived ties at the start of ``year`` (cached: every replicate asks)."""
-    return _cached_ties(tuple(params.items()), year)
+    key = (params.tie_prior, params.member_tie, params.goldstein_scale)
+    return _cached_ties(key, year)
 
 
-@lru_cache(maxsize=4096)
-def _cached_ties(items: tuple[tuple[str, float], ...], year: int) -> np.ndarray:
-    ties = tie_matrix(cached_record().events, Parameters(dict(items)), year)
+@lru_cache(maxsize=1024)
+def _cached_ties(key: tuple[float, float, float], year: int) -> np.ndarray:
+    tie_prior, member_tie, scale = key
+    params = Parameters({"tie_prior": tie_prior, "member_tie": member_tie,
+                         "goldstein_scale": scale})
+    ties = ties_from_net(_record_net(year), params)
     ties.flags.writeable = False
     return ties
 
@@ -131,17 +153,41 @@ def initial_state(params: Parameters, start_year: int, record: Record | None = N
     """
     if record is None:
         return _cached_initial(tuple(params.items()), start_year)
-    return _initial_state(params, start_year, record)
+    return _state_from_record(params, start_year, record)
 
 
 @lru_cache(maxsize=512)
 def _cached_initial(items: tuple[tuple[str, float], ...], start_year: int) -> InitialState:
-    return _initial_state(Parameters(dict(items)), start_year, cached_record())
+    closeness, score, net, last_tone = _record_facts(start_year)
+    return _initial_state(Parameters(dict(items)), start_year, closeness, score,
+                          ties_from_net(net, Parameters(dict(items))), last_tone)
 
 
-def _initial_state(params: Parameters, start_year: int, record: Record) -> InitialState:
-    closeness = closeness_facts(record.actors)
-    score = record_engagement_score(record.events, start_year)
+@lru_cache(maxsize=128)
+def _record_facts(start_year: int) -> tuple[dict[str, int], dict[str, float], np.ndarray,
+                                             int | None]:
+    """What the starting state takes from the shipped record, whatever the parameters
+    (the pandas work, done once per start year: calibration builds thousands of states)."""
+    record = cached_record()
+    return (closeness_facts(record.actors), record_engagement_score(record.events, start_year),
+            _record_net(start_year), _last_tone(record, start_year))
+
+
+def _last_tone(record: Record, start_year: int) -> int | None:
+    earlier = record.statements[record.statements["year"] < start_year]
+    return int(earlier.sort_values("year")["tone"].iloc[-1]) if not earlier.empty else None
+
+
+def _state_from_record(params: Parameters, start_year: int, record: Record) -> InitialState:
+    return _initial_state(params, start_year, closeness_facts(record.actors),
+                          record_engagement_score(record.events, start_year),
+                          tie_matrix(record.events, params, start_year),
+                          _last_tone(record, start_year))
+
+
+def _initial_state(params: Parameters, start_year: int, closeness: dict[str, int],
+                   score: dict[str, float], ties: np.ndarray, last_tone: int | None
+                   ) -> InitialState:
     stance = np.zeros((len(AGENTS), 2))
     for m in MEMBERS:
         i = INDEX[m]
@@ -156,9 +202,6 @@ def _initial_state(params: Parameters, start_year: int, record: Record) -> Initi
     for p in POWERS:
         stance[INDEX[p]] = (params[f"pressure_{p}"], params[f"engagement_{p}"])
     stance[DPRK_ROW] = (0.0, 1.0)
-    earlier = record.statements[record.statements["year"] < start_year]
-    last_tone = int(earlier.sort_values("year")["tone"].iloc[-1]) if not earlier.empty else None
-    ties = tie_matrix(record.events, params, start_year)
     stance.flags.writeable = False
     ties.flags.writeable = False
     return InitialState(stance, ties, closeness, score, last_tone)
