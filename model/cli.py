@@ -299,16 +299,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
-    import threading
 
-    from model.safe_output import handle_signals
+    from model.safe_output import interruptible
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    if threading.current_thread() is threading.main_thread():
-        handle_signals()  # SIGTERM like Ctrl-C: unfinished outputs discarded, old ones kept
     try:
-        return args.func(args)
+        with interruptible():  # SIGTERM like Ctrl-C: unfinished outputs go, old ones stay
+            return args.func(args)
     except InputError as exc:
         for problem in getattr(exc, "problems", None) or [exc]:
             print(f"error: {problem}", file=sys.stderr)

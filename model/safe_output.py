@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import struct
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -302,11 +303,19 @@ def _on_signal(signum: int, _frame: Any) -> None:
     raise Interrupted(signum)
 
 
-def handle_signals() -> None:
-    """Turn SIGINT and SIGTERM into Interrupted (so staging is cleaned up and old results
-    stay); called once by the command line, in the main thread."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _on_signal)
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Within, SIGINT and SIGTERM raise Interrupted (so staging is cleaned up and old
+    results stay), except during a swap; the command line wraps each command in it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
