@@ -45,6 +45,7 @@ except ImportError:  # pragma: no cover - Windows
 MARKER = ".asean-sim-staging.json"
 """The file inside every staging folder of ours: producer, PID, host, boot and target."""
 STAGING_NAME = re.compile(r"^\..+\.partial-[0-9a-f]{16}$")
+LOCK_NAME = re.compile(r"^\..+\.lock$")
 LOCK_SIGNATURE = b"asean-sim lock"
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 """Files an operating system drops into any folder it shows: not user data."""
@@ -223,7 +224,7 @@ def _kept_problem(folder: Path) -> str | None:
         return f"holds {folder.name}, which is not a folder of results folders"
     for entry in sorted(os.listdir(folder)):
         path = folder / entry
-        if entry in OS_LITTER or _our_staging(path) is not None:
+        if entry in OS_LITTER or _our_staging(path) is not None or _our_lock(path):
             continue
         if path.is_symlink() or not path.is_dir():
             return f"holds {folder.name}/{entry}, which asean-sim did not write"
@@ -397,6 +398,34 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _our_lock(path: Path) -> bool:
+    """Whether ``path`` is a lock file of ours (``.NAME.lock`` with our signature)."""
+    if not LOCK_NAME.match(path.name) or path.is_symlink() or not path.is_file():
+        return False
+    return _head(path, len(LOCK_SIGNATURE)) == LOCK_SIGNATURE
+
+
+def _remove_stale_lock(path: Path) -> bool:
+    """Remove a lock file of ours that nobody holds (its holder was killed); the same
+    take-then-unlink steps as a release, so a live writer's lock is never removed."""
+    if fcntl is None or not _our_lock(path):
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False)):
+            os.unlink(path)
+            return True
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return False
+
+
 def _our_staging(path: Path) -> dict | None:
     """The marker of a staging folder of ours at ``path``, or None."""
     if not STAGING_NAME.match(path.name) or path.is_symlink() or not path.is_dir():
@@ -456,15 +485,19 @@ def _remove_staging(folder: Path) -> None:
 
 
 def clean_stale(parent: Path) -> list[Path]:
-    """Remove the staging folders of ours in ``parent`` whose process is dead (after a
-    SIGKILL or a power cut); if one holds the previous results of a destination that is
-    now missing (killed mid-swap), put them back first. Returns what was removed."""
+    """Remove the staging folders and lock files of ours in ``parent`` whose process is
+    dead (after a SIGKILL or a power cut); if a staging folder holds the previous results
+    of a destination that is now missing (killed mid-swap), put them back first. Returns
+    what was removed."""
     removed = []
     try:
         entries = sorted(parent.iterdir())
     except OSError:
         return removed
     for entry in entries:
+        if _remove_stale_lock(entry):
+            removed.append(entry)
+            continue
         owner = _our_staging(entry)
         if owner is None or not _dead(owner, entry / MARKER):
             continue

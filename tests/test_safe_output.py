@@ -224,6 +224,13 @@ def test_an_unwritable_destination_is_a_clean_exit_2(short, tmp_path, capsys, mo
     blocker.write_text("x")
     refused(capsys, run(short, blocker / "out"), blocker / "out", "plain is a file")
     assert blocker.read_text() == "x"
+    real_access = os.access
+    with monkeypatch.context() as patch:  # what a non-root user sees in a read-only folder
+        patch.setattr(os, "access", lambda p, mode: Path(p) != tmp_path and real_access(p, mode))
+        refused(capsys, run(short, tmp_path / "new"), tmp_path / "new",
+                f"its folder {tmp_path} is read-only")
+        refused(capsys, run(short, out), out, f"its folder {tmp_path} is read-only")
+    assert not (tmp_path / "new").exists()
     before = snapshot(out)
     real = Path.rename
 
@@ -282,19 +289,27 @@ def _staging_of(parent: Path) -> list[Path]:
     return [p for p in parent.iterdir() if p.name.startswith(".out.partial-")]
 
 
-def test_sigterm_mid_run_keeps_old_results_and_removes_staging(short, tmp_path, capsys, out):
-    before = snapshot(out)
+def _long_run(short: Path, out: Path) -> subprocess.Popen:
+    """``python -m model run`` into ``out`` with far more replicates than it will get to
+    finish, returned once its staging folder has data in it."""
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     proc = subprocess.Popen([sys.executable, "-m", "model", "run", str(short), "--out",
                              str(out), "--replicates", "20000", "--seed", "8"],
-                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+                            cwd=out.parent, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
+    while not any((s / "new" / "timeseries.csv").exists() for s in _staging_of(out.parent)):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the run did not start: {proc.communicate()[1]}")
+        time.sleep(0.05)
+    return proc
+
+
+def test_sigterm_mid_run_keeps_old_results_and_removes_staging(short, tmp_path, capsys, out):
+    before = snapshot(out)
+    proc = _long_run(short, out)
     try:
-        deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
-        while not any((s / "new" / "timeseries.csv").exists() for s in _staging_of(tmp_path)):
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
         # while it runs, a second writer into the same folder is refused
         capsys.readouterr()
         refused(capsys, run(short, out), out, f"(pid {proc.pid}) is writing it now")
@@ -308,6 +323,18 @@ def test_sigterm_mid_run_keeps_old_results_and_removes_staging(short, tmp_path, 
     assert "interrupted (SIGTERM)" in err and "Traceback" not in err
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
+
+
+def test_after_a_sigkill_the_next_run_clears_the_debris(short, tmp_path, out):
+    before = snapshot(out)
+    proc = _long_run(short, out)
+    proc.kill()
+    proc.communicate()
+    assert snapshot(out) == before
+    assert len(_staging_of(tmp_path)) == 1 and (tmp_path / ".out.lock").is_file()
+    assert run(short, out, "--seed", "9") == 0  # its lock is free and its PID is dead
+    assert leftovers(tmp_path) == []
+    assert snapshot(out)["statements.csv"] != before["statements.csv"]
 
 
 def _dead_pid() -> int:
