@@ -138,8 +138,10 @@ class FileKind:
     ours: Callable[[Path], bool]
 
 
-YAML = FileKind(f"a parameter file written by `asean-sim calibrate` (first line "
-                f"{YAML_HEADER.decode()}...)", _yaml_is_ours)
+YAML = FileKind(
+    f"a parameter file written by `asean-sim calibrate` (first line {YAML_HEADER.decode()}...)",
+    _yaml_is_ours,
+)
 HTML = FileKind(f"an HTML page written by asean-sim (with {HTML_GENERATOR})", _html_is_ours)
 PNG = FileKind(f"a PNG drawn by asean-sim (Software={PNG_SOFTWARE})", _png_is_ours)
 
@@ -168,8 +170,10 @@ def folder_problem(folder: Path, keep: Sequence[str] = ()) -> str | None:
     may hold only results folders of ours, so a folder holding nothing else is ours too.
     """
     if folder.is_symlink():
-        return (f"is a symbolic link (to {os.readlink(folder)}); asean-sim does not replace "
-                "links: give the real folder or a new name")
+        return (
+            f"is a symbolic link (to {os.readlink(folder)}); asean-sim does not replace "
+            "links: give the real folder or a new name"
+        )
     if where := _where(folder):
         return f"{where}; asean-sim replaces its output folder as a whole"
     if not folder.exists():
@@ -192,13 +196,17 @@ def folder_problem(folder: Path, keep: Sequence[str] = ()) -> str | None:
     if manifest is None:
         if not rest:
             return None
-        return (f"holds files asean-sim did not write (e.g. {rest[0]}) and no manifest.json "
-                "of ours, so it is not a results folder of this program")
+        return (
+            f"holds files asean-sim did not write (e.g. {rest[0]}) and no manifest.json "
+            "of ours, so it is not a results folder of this program"
+        )
     listed = {str(f) for f in manifest["files"]}
     for top in rest:
         if (foreign := _unlisted(folder, top, listed)) is not None:
-            return (f"holds {foreign}, which its manifest.json does not list (asean-sim did "
-                    "not write it): move it out first")
+            return (
+                f"holds {foreign}, which its manifest.json does not list (asean-sim did "
+                "not write it): move it out first"
+            )
     return None
 
 
@@ -236,8 +244,10 @@ def _kept_problem(folder: Path) -> str | None:
 def file_problem(path: Path, kind: FileKind) -> str | None:
     """Why ``path`` may not be replaced by a new file of ``kind``, or None if it may."""
     if path.is_symlink():
-        return (f"is a symbolic link (to {os.readlink(path)}); asean-sim does not replace "
-                "links: give the real file or a new name")
+        return (
+            f"is a symbolic link (to {os.readlink(path)}); asean-sim does not replace "
+            "links: give the real file or a new name"
+        )
     if not path.exists():
         return None
     if path.is_dir():
@@ -351,8 +361,9 @@ def _ensure_parent(path: Path) -> Path:
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _refuse(path, f"its folder {parent} cannot be created ({exc.strerror or exc})"
-                      ) from None
+        raise _refuse(
+            path, f"its folder {parent} cannot be created ({exc.strerror or exc})"
+        ) from None
     return parent
 
 
@@ -365,8 +376,9 @@ def _locked(path: Path) -> Iterator[None]:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         except OSError as exc:
-            raise _refuse(path, f"cannot write in its folder {path.parent} ({exc.strerror})"
-                          ) from None
+            raise _refuse(
+                path, f"cannot write in its folder {path.parent} ({exc.strerror})"
+            ) from None
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -374,8 +386,10 @@ def _locked(path: Path) -> Iterator[None]:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
             os.close(fd)
             pid = holder.split()[3] if holder.startswith("asean-sim lock pid") else "?"
-            raise _refuse(path, f"another asean-sim process (pid {pid}) is writing it now; "
-                                "wait for it to finish") from None
+            raise _refuse(
+                path,
+                f"another asean-sim process (pid {pid}) is writing it now; wait for it to finish",
+            ) from None
         try:  # the holder before us may have removed the file: then lock the new one
             same = os.path.samestat(os.fstat(fd), os.stat(lock, follow_symlinks=False))
         except FileNotFoundError:
@@ -523,14 +537,20 @@ def _staging(path: Path) -> Iterator[Path]:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise _refuse(path, f"cannot write in its folder {path.parent} ({exc.strerror})"
-                          ) from None
+            raise _refuse(
+                path, f"cannot write in its folder {path.parent} ({exc.strerror})"
+            ) from None
     fd = os.open(folder / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
-        owner = {"producer": PRODUCER, "pid": os.getpid(), "host": _host(), "boot": _boot(),
-                 "target": path.name}
+        owner = {
+            "producer": PRODUCER,
+            "pid": os.getpid(),
+            "host": _host(),
+            "boot": _boot(),
+            "target": path.name,
+        }
         os.write(fd, json.dumps(owner).encode())
         try:
             yield folder

@@ -59,8 +59,11 @@ def out(tmp_path, ours) -> Path:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (relative path -> bytes)."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def run(short: Path, out: Path, *extra: str) -> int:
@@ -76,8 +79,11 @@ def refused(capsys, code: int, path: Path, why: str) -> None:
 
 def leftovers(parent: Path) -> list[str]:
     """Hidden staging or lock entries left in ``parent``."""
-    return sorted(p.name for p in parent.iterdir() if ".partial-" in p.name
-                  or p.name.endswith(".lock") or ".old-" in p.name)
+    return sorted(
+        p.name
+        for p in parent.iterdir()
+        if ".partial-" in p.name or p.name.endswith(".lock") or ".old-" in p.name
+    )
 
 
 # --- refusals: nothing is touched ------------------------------------------------------------
@@ -100,8 +106,7 @@ def test_a_plain_file_is_refused(short, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "short.yaml"]
 
 
-def test_a_git_checkout_and_the_current_folder_are_refused(short, tmp_path, capsys,
-                                                           monkeypatch):
+def test_a_git_checkout_and_the_current_folder_are_refused(short, tmp_path, capsys, monkeypatch):
     checkout = tmp_path / "project"
     (checkout / ".git").mkdir(parents=True)
     (checkout / "README.md").write_text("hello\n")
@@ -133,22 +138,29 @@ def test_a_file_the_user_added_to_our_results_is_protected(short, capsys, out):
 
 
 def test_sweep_compare_backtest_and_calibrate_refuse_a_user_folder_before_working(
-        short, tmp_path, capsys):
+    short, tmp_path, capsys
+):
     user = tmp_path / "mine"
     user.mkdir()
     (user / "keep.txt").write_text("keep")
     other = tmp_path / "other.yaml"
     other.write_text(SHORT.replace("name: short", "name: other"))
-    for argv in (["sweep", str(short), "--method", "morris", "--n", "2", "--out", str(user)],
-                 ["compare", str(short), str(other), "--out", str(user)],
-                 ["backtest", "--replicates", "1", "--out", str(user)],
-                 ["calibrate", "--report", str(user), "--out", str(tmp_path / "c.yaml")]):
+    for argv in (
+        ["sweep", str(short), "--method", "morris", "--n", "2", "--out", str(user)],
+        ["compare", str(short), str(other), "--out", str(user)],
+        ["backtest", "--replicates", "1", "--out", str(user)],
+        ["calibrate", "--report", str(user), "--out", str(tmp_path / "c.yaml")],
+    ):
         refused(capsys, main(argv), user, "did not write")
     assert snapshot(user) == {"keep.txt": b"keep"}
     foreign = tmp_path / "params.yaml"
     foreign.write_text("tone_high: 0.7\n")
-    refused(capsys, main(["calibrate", "--out", str(foreign), "--report", str(tmp_path / "r")]),
-            foreign, "is not a parameter file written by `asean-sim calibrate`")
+    refused(
+        capsys,
+        main(["calibrate", "--out", str(foreign), "--report", str(tmp_path / "r")]),
+        foreign,
+        "is not a parameter file written by `asean-sim calibrate`",
+    )
     assert foreign.read_text() == "tone_high: 0.7\n"
     assert not (tmp_path / "r").exists()
 
@@ -172,8 +184,7 @@ def test_manifests_from_before_the_producer_key_count_as_ours(tmp_path):
     folder = tmp_path / "old"
     folder.mkdir()
     (folder / "report.md").write_text("x")
-    manifest = {"format_version": 1, "code_digest": "abc", "files": ["manifest.json",
-                                                                     "report.md"]}
+    manifest = {"format_version": 1, "code_digest": "abc", "files": ["manifest.json", "report.md"]}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     assert folder_problem(folder) is None
     (folder / "manifest.json").write_text(json.dumps({"files": ["manifest.json", "report.md"]}))
@@ -211,15 +222,18 @@ def test_role_cards_and_event_plots_overwrite_only_their_own_files(tmp_path, cap
     fig.savefig(photo)  # a PNG, but matplotlib's own stamp, not ours
     plt.close(fig)
     before = photo.read_bytes()
-    refused(capsys, main(["events", "--year", "2017", "--plot", str(photo)]), photo,
-            "is not a PNG drawn by asean-sim")
+    refused(
+        capsys,
+        main(["events", "--year", "2017", "--plot", str(photo)]),
+        photo,
+        "is not a PNG drawn by asean-sim",
+    )
     assert photo.read_bytes() == before
     assert leftovers(tmp_path) == []
 
 
 # --- failures while writing ------------------------------------------------------------------
-def test_an_unwritable_destination_is_a_clean_exit_2(short, tmp_path, capsys, monkeypatch,
-                                                     out):
+def test_an_unwritable_destination_is_a_clean_exit_2(short, tmp_path, capsys, monkeypatch, out):
     blocker = tmp_path / "plain"
     blocker.write_text("x")
     refused(capsys, run(short, blocker / "out"), blocker / "out", "plain is a file")
@@ -227,8 +241,12 @@ def test_an_unwritable_destination_is_a_clean_exit_2(short, tmp_path, capsys, mo
     real_access = os.access
     with monkeypatch.context() as patch:  # what a non-root user sees in a read-only folder
         patch.setattr(os, "access", lambda p, mode: Path(p) != tmp_path and real_access(p, mode))
-        refused(capsys, run(short, tmp_path / "new"), tmp_path / "new",
-                f"its folder {tmp_path} is read-only")
+        refused(
+            capsys,
+            run(short, tmp_path / "new"),
+            tmp_path / "new",
+            f"its folder {tmp_path} is read-only",
+        )
         refused(capsys, run(short, out), out, f"its folder {tmp_path} is read-only")
     assert not (tmp_path / "new").exists()
     before = snapshot(out)
@@ -272,12 +290,15 @@ def test_results_get_the_users_usual_permissions(short, tmp_path):
 
 
 # --- concurrency, signals and crashes --------------------------------------------------------
-def test_a_second_writer_is_refused_while_the_first_holds_the_lock(short, tmp_path, capsys,
-                                                                   out):
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(short, tmp_path, capsys, out):
     before = snapshot(out)
     with safe_output._locked(out):  # the lock a running writer holds
-        refused(capsys, run(short, out, "--seed", "3"), out,
-                f"another asean-sim process (pid {os.getpid()}) is writing it now")
+        refused(
+            capsys,
+            run(short, out, "--seed", "3"),
+            out,
+            f"another asean-sim process (pid {os.getpid()}) is writing it now",
+        )
         assert (tmp_path / ".out.lock").is_file()
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []  # released and removed: the next writer proceeds
@@ -294,9 +315,25 @@ def _long_run(short: Path, out: Path) -> subprocess.Popen:
     finish, returned once its staging folder has data in it."""
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "model", "run", str(short), "--out",
-                             str(out), "--replicates", "20000", "--seed", "8"],
-                            cwd=out.parent, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "model",
+            "run",
+            str(short),
+            "--out",
+            str(out),
+            "--replicates",
+            "20000",
+            "--seed",
+            "8",
+        ],
+        cwd=out.parent,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
     while not any((s / "new" / "timeseries.csv").exists() for s in _staging_of(out.parent)):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -354,21 +391,29 @@ def _fake_staging(parent: Path, name: str, owner: dict | None) -> Path:
 
 def test_stale_staging_of_a_dead_process_is_removed_and_lookalikes_are_not(short, tmp_path):
     me = {"producer": "asean-sim", "host": socket.gethostname(), "boot": safe_output._boot()}
-    dead = _fake_staging(tmp_path, ".gone.partial-0123456789abcdef",
-                         {**me, "pid": _dead_pid(), "target": "gone"})
-    rebooted = _fake_staging(tmp_path, ".old.partial-00000000000000aa",
-                             {**me, "pid": os.getpid(), "boot": "before-a-reboot",
-                              "target": "old"})
-    alive = _fake_staging(tmp_path, ".live.partial-fedcba9876543210",
-                          {**me, "pid": os.getpid(), "target": "live"})
-    elsewhere = _fake_staging(tmp_path, ".far.partial-1111111111111111",
-                              {**me, "pid": _dead_pid(), "host": "another-host"})
+    dead = _fake_staging(
+        tmp_path, ".gone.partial-0123456789abcdef", {**me, "pid": _dead_pid(), "target": "gone"}
+    )
+    rebooted = _fake_staging(
+        tmp_path,
+        ".old.partial-00000000000000aa",
+        {**me, "pid": os.getpid(), "boot": "before-a-reboot", "target": "old"},
+    )
+    alive = _fake_staging(
+        tmp_path, ".live.partial-fedcba9876543210", {**me, "pid": os.getpid(), "target": "live"}
+    )
+    elsewhere = _fake_staging(
+        tmp_path,
+        ".far.partial-1111111111111111",
+        {**me, "pid": _dead_pid(), "host": "another-host"},
+    )
     unmarked = _fake_staging(tmp_path, ".mine.partial-2222222222222222", None)
-    forged = _fake_staging(tmp_path, ".forged.partial-3333333333333333",
-                           {"producer": "someone-else", "pid": _dead_pid(),
-                            "host": socket.gethostname()})
-    misnamed = _fake_staging(tmp_path, "mine.partial-4444444444444444",
-                             {**me, "pid": _dead_pid()})
+    forged = _fake_staging(
+        tmp_path,
+        ".forged.partial-3333333333333333",
+        {"producer": "someone-else", "pid": _dead_pid(), "host": socket.gethostname()},
+    )
+    misnamed = _fake_staging(tmp_path, "mine.partial-4444444444444444", {**me, "pid": _dead_pid()})
     kept = {p: snapshot(p) for p in (alive, elsewhere, unmarked, forged, misnamed)}
     assert run(short, tmp_path / "out") == 0
     assert not dead.exists() and not rebooted.exists()
@@ -381,9 +426,17 @@ def test_a_run_killed_mid_swap_gets_its_previous_results_back(tmp_path, out):
     staging = tmp_path / ".out.partial-abcdefabcdefabcd"
     staging.mkdir()
     out.rename(staging / "old")  # killed after moving the old results aside
-    (staging / MARKER).write_text(json.dumps({
-        "producer": "asean-sim", "pid": _dead_pid(), "host": socket.gethostname(),
-        "boot": safe_output._boot(), "target": "out"}))
+    (staging / MARKER).write_text(
+        json.dumps(
+            {
+                "producer": "asean-sim",
+                "pid": _dead_pid(),
+                "host": socket.gethostname(),
+                "boot": safe_output._boot(),
+                "target": "out",
+            }
+        )
+    )
     assert safe_output.clean_stale(tmp_path) == [staging]
     assert snapshot(out) == before and not staging.exists()
 
@@ -391,8 +444,12 @@ def test_a_run_killed_mid_swap_gets_its_previous_results_back(tmp_path, out):
 def test_a_foreign_lock_file_is_not_taken_over(short, tmp_path, capsys):
     lock = tmp_path / ".out.lock"
     lock.write_text("a user's file that happens to have this name\n")
-    refused(capsys, run(short, tmp_path / "out"), tmp_path / "out",
-            "exists and was not written by asean-sim")
+    refused(
+        capsys,
+        run(short, tmp_path / "out"),
+        tmp_path / "out",
+        "exists and was not written by asean-sim",
+    )
     assert lock.read_text() == "a user's file that happens to have this name\n"
     assert not (tmp_path / "out").exists()
 
@@ -407,11 +464,22 @@ def test_calibration_outputs_replace_only_their_own_files(tmp_path, capsys):
 
     setup = default_setup(names=("outreach_rate", "tone_high"))
     rng = np.random.default_rng(0)
-    population = Population(setup.names, rng.uniform(0.2, 0.8, (40, 2)), np.full(40, 1 / 40),
-                            rng.uniform(0, 1, 40), (2.0, 1.0), 80)
-    sims = [Summary({(y, m): int(rng.integers(0, 5)) for y, m, _ in setup.targets.tones},
-                    {y: float(rng.integers(0, 9)) for y in setup.targets.exchanges},
-                    rng.uniform(0, 1, len(MEMBERS))) for _ in range(5)]
+    population = Population(
+        setup.names,
+        rng.uniform(0.2, 0.8, (40, 2)),
+        np.full(40, 1 / 40),
+        rng.uniform(0, 1, 40),
+        (2.0, 1.0),
+        80,
+    )
+    sims = [
+        Summary(
+            {(y, m): int(rng.integers(0, 5)) for y, m, _ in setup.targets.tones},
+            {y: float(rng.integers(0, 9)) for y in setup.targets.exchanges},
+            rng.uniform(0, 1, len(MEMBERS)),
+        )
+        for _ in range(5)
+    ]
     yaml_path, report = tmp_path / "calibrated.yaml", tmp_path / "calibration"
     for _ in range(2):  # the second time both are ours and replaced
         content = write_parameter_file(yaml_path, population, setup, 1, 40, 2)
