@@ -528,7 +528,25 @@ def clean_stale(parent: Path) -> list[Path]:
 @contextmanager
 def _staging(path: Path) -> Iterator[Path]:
     """A new staging folder beside ``path`` with our marker (flocked while we live);
-    removed on the way out, whatever happens."""
+    removed on the way out, whatever happens. Signals wait while it is being made, so
+    no staging folder ever lacks its marker."""
+    folder: Path | None = None
+    fd: int | None = None
+    try:
+        with _uninterrupted():
+            folder, fd = _make_staging(path)
+        yield folder
+    finally:
+        try:
+            if folder is not None:
+                with _uninterrupted():
+                    _remove_staging(folder)
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+
+def _make_staging(path: Path) -> tuple[Path, int]:
     while True:
         folder = path.parent / f".{path.name}.partial-{secrets.token_hex(8)}"
         try:
@@ -540,25 +558,27 @@ def _staging(path: Path) -> Iterator[Path]:
             raise _refuse(
                 path, f"cannot write in its folder {path.parent} ({exc.strerror})"
             ) from None
-    fd = os.open(folder / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+    owner = {
+        "producer": PRODUCER,
+        "pid": os.getpid(),
+        "host": _host(),
+        "boot": _boot(),
+        "target": path.name,
+    }
+    fd = -1
     try:
+        fd = os.open(folder / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
-        owner = {
-            "producer": PRODUCER,
-            "pid": os.getpid(),
-            "host": _host(),
-            "boot": _boot(),
-            "target": path.name,
-        }
         os.write(fd, json.dumps(owner).encode())
-        try:
-            yield folder
-        finally:
-            with _uninterrupted():
-                _remove_staging(folder)
-    finally:
-        os.close(fd)
+    except OSError as exc:  # e.g. a full disk: take the empty folder back
+        if fd >= 0:
+            os.close(fd)
+        with suppress(OSError):
+            (folder / MARKER).unlink(missing_ok=True)
+            folder.rmdir()
+        raise _io_error(path, exc) from None
+    return folder, fd
 
 
 def _io_error(path: Path, exc: OSError) -> OutputError:

@@ -497,3 +497,16 @@ def test_calibration_outputs_replace_only_their_own_files(tmp_path, capsys):
         write_parameter_file(yaml_path, population, setup, 1, 40, 2)
     assert yaml_path.read_text() == "# my own parameters\n"
     assert (report / "my-notes.md").read_text() == "mine"
+
+
+def test_a_signal_during_a_swap_waits_until_the_swap_is_done():
+    reached, before = [], signal.getsignal(signal.SIGTERM)
+    with (
+        pytest.raises(safe_output.Interrupted) as caught,
+        safe_output.interruptible(),
+        safe_output._uninterrupted(),
+    ):
+        os.kill(os.getpid(), signal.SIGTERM)
+        reached.append("after the signal")  # the swap goes on to completion
+    assert reached == ["after the signal"] and caught.value.signum == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
