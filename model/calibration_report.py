@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,10 +18,10 @@ import yaml
 from model.abc import Population
 from model.calibrate import WEIGHTS, LooRow, Setup, Summary, prior_for
 from model.codes import MEMBERS, NAMES
-from model.manifest import code_digest, git_commit
+from model.manifest import FORMAT_VERSION, PRODUCER, code_digest, git_commit, package_versions
 from model.parameters import specs
 from model.plots import save_figure
-from model.results import atomic_folder, write_atomic_text
+from model.safe_output import YAML, YAML_HEADER, replace_folder, write_text
 
 SAMPLES = 200
 """Equally weighted posterior draws stored for `--parameters posterior`."""
@@ -60,9 +61,9 @@ def write_parameter_file(path: Path, population: Population, setup: Setup, seed:
         "samples": {"names": list(population.names),
                     "values": [[round(float(v), 6) for v in row] for row in samples]},
     }
-    header = ("# Written by `asean-sim calibrate`: the model's default parameters are the\n"
+    header = (f"{YAML_HEADER.decode()}: the model's default parameters are the\n"
               "# posterior medians below; `--parameters posterior` draws from `samples`.\n")
-    write_atomic_text(path, header + yaml.safe_dump(content, sort_keys=False, width=100))
+    write_text(path, header + yaml.safe_dump(content, sort_keys=False, width=100), YAML)
     return content
 
 
@@ -130,8 +131,9 @@ def _fit_figure(setup: Setup, sims: list[Summary], path: Path) -> None:
 
 def write_report(folder: Path, population: Population, setup: Setup, thetas: np.ndarray,
                  sims: list[Summary], content: dict, loo: list[LooRow] | None) -> None:
-    """The fit report folder (atomic): report.md, figures and tables."""
-    with atomic_folder(folder) as staging:
+    """The fit report folder (atomic, under the rule of model/safe_output.py): report.md,
+    figures, tables and a manifest."""
+    with replace_folder(folder) as staging:
         pd.DataFrame(population.theta, columns=population.names).assign(
             weight=population.weights, distance=population.distances).to_csv(
             staging / "posterior.csv", index=False, float_format="%.6g")
@@ -196,3 +198,13 @@ def write_report(folder: Path, population: Population, setup: Setup, thetas: np.
                          f"{int((frame['predicted_mode'] == frame['observed']).sum())} of "
                          f"{len(frame)} years.")
         (staging / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files = [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
+        files.append("manifest.json")
+        manifest = {"producer": PRODUCER, "format_version": FORMAT_VERSION,
+                    "kind": "calibration", "scenario": setup.scenario.name,
+                    "seed": content["seed"], "particles": content["particles"],
+                    "generations": content["generations"], "code_digest": code_digest(),
+                    "git_commit": git_commit(), "packages": package_versions(),
+                    "files": sorted(files)}
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,7 +1,8 @@
 """The ``asean-sim`` command line (DESIGN.md section 6): a thin layer over the modules.
 
-Exit codes: 0 success, 2 bad input (the message names file, key and what was expected),
-1 internal error.
+Exit codes: 0 success, 2 bad input (the message names file, key and what was expected,
+or the output path and why it is not ours to replace), 1 internal error, 130 or 143
+interrupted by SIGINT or SIGTERM (nothing half-written is kept).
 """
 
 from __future__ import annotations
@@ -77,10 +78,14 @@ def _destinations(scenarios, out: str | None) -> list[Path]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from model.runner import run_scenario
+    from model.safe_output import check_folder
 
     scenarios = _load_all(args.scenarios, args.replicates, args.seed)
-    for scenario, destination, file in zip(scenarios, _destinations(scenarios, args.out),
-                                           args.scenarios, strict=True):
+    destinations = _destinations(scenarios, args.out)
+    for destination in destinations:  # refuse before running anything
+        check_folder(destination)
+    for scenario, destination, file in zip(scenarios, destinations, args.scenarios,
+                                           strict=True):
         run_scenario(scenario, destination, workers=args.workers, scheduler=args.scheduler,
                      parameters=args.parameters, scenario_file=file)
         print(f"{scenario.name}: {scenario.replicates} replicates -> {destination}/report.md")
@@ -91,7 +96,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from model.calibrate import calibrate, default_setup, leave_one_out, predictive
     from model.calibration_report import write_parameter_file, write_report
     from model.parameters import CALIBRATED_FILE
+    from model.safe_output import YAML, check_file, check_folder
 
+    out = Path(args.out) if args.out else CALIBRATED_FILE
+    check_file(out, YAML)  # refuse before hours of fitting, not after
+    check_folder(args.report)
     setup = default_setup()
     workers = args.workers
 
@@ -109,7 +118,6 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         loo = leave_one_out(setup, particles=max(50, args.particles // 2),
                             generations=max(2, args.generations - 1), draws=args.draws,
                             seed=args.seed, workers=workers, scheduler=args.scheduler)
-    out = Path(args.out) if args.out else CALIBRATED_FILE
     content = write_parameter_file(out, population, setup, args.seed, args.particles,
                                    args.generations)
     write_report(Path(args.report), population, setup, thetas, sims, content, loo)
@@ -133,7 +141,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     )
     from model.initial import cached_record
     from model.plots import backtest_figure
-    from model.results import write_atomic_text
     from model.runner import run_scenario
     from model.scenario import load_scenario
 
@@ -141,19 +148,30 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.replicates:
         scenario = scenario.with_changes(replicates=args.replicates)
     out = Path(args.out)
-    outcomes = run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,
-                            progress=False if args.json else None)
-    rows = backtest_table(outcomes)
-    scores = validation_scores(outcomes)
-    backtest_figure(outcomes, scores["occasions"], cached_record().statements,
-                    out / "figures" / "backtest.png")
-    write_atomic_text(out / "backtest.csv", backtest_frame(rows).to_csv(index=False))
     keys = ("year", "chair", "tone_mean", "tone_probs", "voice_probs", "observed_tone")
-    document = {"years": [{k: r[k] for k in keys} for r in rows],
-                "scores": {k: v for k, v in scores.items() if k != "occasions"},
-                "validation": scores["occasions"]}
-    write_atomic_text(out / "backtest.json", json.dumps(document, indent=1) + "\n")
-    write_atomic_text(out / "backtest.md", render_backtest(rows, scores))
+    rows: list[dict] = []
+    document: dict = {}
+    scores: dict = {}
+
+    def tables(folder: Path, outcomes) -> list[str]:
+        """The year table, the scores and their figure, written inside the results
+        folder (so the manifest lists them as ours)."""
+        rows.extend(backtest_table(outcomes))
+        scores.update(validation_scores(outcomes))
+        backtest_figure(outcomes, scores["occasions"], cached_record().statements,
+                        folder / "figures" / "backtest.png")
+        (folder / "backtest.csv").write_text(backtest_frame(rows).to_csv(index=False),
+                                             encoding="utf-8")
+        document.update({"years": [{k: r[k] for k in keys} for r in rows],
+                         "scores": {k: v for k, v in scores.items() if k != "occasions"},
+                         "validation": scores["occasions"]})
+        (folder / "backtest.json").write_text(json.dumps(document, indent=1) + "\n",
+                                              encoding="utf-8")
+        (folder / "backtest.md").write_text(render_backtest(rows, scores), encoding="utf-8")
+        return ["backtest.csv", "backtest.json", "backtest.md", "figures/backtest.png"]
+
+    run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,
+                 progress=False if args.json else None, extra=tables)
     if args.json:
         print(json.dumps(document))
         return 0
@@ -300,17 +318,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
+    from model.safe_output import interruptible
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with interruptible():  # SIGTERM like Ctrl-C: unfinished outputs go, old ones stay
+            return args.func(args)
     except InputError as exc:
         for problem in getattr(exc, "problems", None) or [exc]:
             print(f"error: {problem}", file=sys.stderr)
         return BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted: no results were written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"interrupted ({signal.Signals(signum).name}): unfinished outputs were "
+              "discarded; earlier results are as they were", file=sys.stderr)
+        return 128 + signum
 
 
 if __name__ == "__main__":

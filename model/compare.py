@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -427,15 +424,6 @@ def default_out(names: Sequence[str]) -> Path:
     return Path("results") / f"compare-{label}"
 
 
-def _publish(staging: Path, out: Path, files: list[str]) -> None:
-    """Move each finished file into ``out`` (one atomic rename each; manifest.json last, so
-    a present manifest means a complete comparison). ``out/runs`` is left in place."""
-    for name in sorted(files, key=lambda f: f == "manifest.json"):
-        target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / name, target)
-
-
 def load_scenarios(paths: Sequence[str | Path], seed: int | None = None,
                    replicates: int | None = None) -> list[Scenario]:
     """Load the scenarios and force one seed and replicate count on all (the first's,
@@ -465,20 +453,22 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path | None = None
     ``differences.csv``, ``member_differences.csv``, ``replicates.parquet``,
     ``report.md`` and ``manifest.json``. Returns ``out``.
     """
+    from model.safe_output import replace_folder
+
     scenarios = load_scenarios(paths, seed, replicates)
     out = Path(out) if out is not None else default_out([s.name for s in scenarios])
-    arms = []
-    for s in scenarios:
-        arm = obtain(s, [Path(results_root) / s.name, out / "runs" / s.name],
-                     out / "runs" / s.name, workers, scheduler, progress)
-        if log is not None:
-            log(f"{s.name}: {'reused' if arm.reused else 'ran'} {arm.folder}")
-        arms.append(arm)
-    table = differences_table(arms)
-    members = member_differences(arms)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".compare.partial-", dir=out))
-    try:
+    # The previous comparison stays whole until the new one is complete; its runs/ (our
+    # results folders, reused when they match) are carried over.
+    with replace_folder(out, keep=("runs",)) as staging:
+        arms = []
+        for s in scenarios:
+            arm = obtain(s, [Path(results_root) / s.name, out / "runs" / s.name],
+                         out / "runs" / s.name, workers, scheduler, progress)
+            if log is not None:
+                log(f"{s.name}: {'reused' if arm.reused else 'ran'} {arm.folder}")
+            arms.append(arm)
+        table = differences_table(arms)
+        members = member_differences(arms)
         figures = ["figures/scenarios.png", "figures/members.png"]
         scenarios_figure(arms, staging / figures[0])
         members_figure(arms, members, staging / figures[1])
@@ -492,16 +482,14 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path | None = None
         (staging / "manifest.json").write_text(
             json.dumps(_manifest(arms, files), indent=2, sort_keys=True) + "\n",
             encoding="utf-8")
-        _publish(staging, out, files)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out
 
 
 def _manifest(arms: Sequence[Arm], files: list[str]) -> dict[str, Any]:
-    from model.manifest import FORMAT_VERSION, code_digest, git_commit, package_versions
+    from model.manifest import FORMAT_VERSION, PRODUCER, code_digest, git_commit, package_versions
 
     return {
+        "producer": PRODUCER,
         "format_version": FORMAT_VERSION,
         "kind": "compare",
         "reference": arms[0].scenario.name,

@@ -58,10 +58,12 @@ def list_events(actors, years, articles, plot: str | None, as_csv: bool) -> int:
         if chosen.empty:
             raise UsageError("--plot: no events match the filters, nothing to draw")
         from model.plots import timeline_figure
+        from model.safe_output import PNG, replace_file
 
         path = Path(plot)
-        temp = path.with_name(f".{path.name}.partial.png")
-        timeline_figure(chosen, record.chairs, temp)
-        temp.replace(path)
+        if path.suffix.lower() != ".png":
+            raise UsageError(f"--plot: {path}: expected a file name ending in .png")
+        with replace_file(path, PNG) as temp:
+            timeline_figure(chosen, record.chairs, temp)
         print(f"timeline -> {path}", file=sys.stderr)
     return 0

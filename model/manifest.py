@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
+PRODUCER = "asean-sim"
+"""Every manifest's ``producer``: how a later write knows a folder is ours to replace."""
 PACKAGES = ("asean-sim", "mesa", "numpy", "pandas", "matplotlib", "pyyaml", "pydantic", "scipy",
             "SALib", "pyarrow")
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,7 @@ def code_digest() -> str:
 def build_manifest(scenario: dict[str, Any], scenario_digest: str, seed: int, replicates: int,
                    parameters: dict[str, Any], files: list[str]) -> dict[str, Any]:
     return {
+        "producer": PRODUCER,
         "format_version": FORMAT_VERSION,
         "scenario": scenario,
         "scenario_digest": scenario_digest,

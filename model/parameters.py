@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
@@ -86,10 +85,6 @@ class Parameters(Mapping[str, float]):
     def replace(self, **changes: float) -> Parameters:
         """A copy with some values changed."""
         return Parameters({**self._values, **changes})
-
-    def thresholds(self) -> np.ndarray:
-        """The four severity thresholds between tones 0-1, 1-2, 2-3 and 3-4."""
-        return np.linspace(self.tone_low, self.tone_high, 4)
 
     def as_dict(self) -> dict[str, float]:
         return dict(self._values)

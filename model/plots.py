@@ -25,9 +25,12 @@ DPI = 110
 
 
 def save_figure(fig: plt.Figure, path: Path) -> Path:
-    """Write a PNG without a software stamp (same bytes every run) and free the figure."""
+    """Write a PNG stamped Software=asean-sim (not matplotlib's versioned stamp: same bytes
+    every run; the stamp is how a later write knows the file is ours) and free the figure."""
+    from model.safe_output import PNG_SOFTWARE
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": PNG_SOFTWARE})
     plt.close(fig)
     return path
 

@@ -2,19 +2,17 @@
 
 Replicate results are appended to the CSV files as they arrive and reduced into compact
 arrays (model/outcomes.py), so no replicate's events or agent rows are kept in memory.
-Everything is written into a hidden temporary folder next to the destination, which
-replaces the destination only once complete: an interrupted run leaves no half result.
+Everything is written into a staging folder next to the destination, which replaces the
+destination only once complete and only if it is ours to replace (model/safe_output.py):
+an interrupted run leaves no half result and no run overwrites a folder of other files.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +24,14 @@ from model.codes import MEMBERS
 from model.ensemble import ReplicateResult
 from model.outcomes import Outcomes
 from model.quarters import Quarter
+from model.safe_output import replace_folder
 from model.simevents import COLUMNS as EVENT_COLUMNS
 from model.simevents import event_rows
 from model.world import METRICS
 
 TIMESERIES_COLUMNS = ("replicate", "quarter", "chair", *METRICS)
 MEMBER_COLUMNS = ("replicate", "quarter", "actor", "pressure", "engagement", "exchanges")
-STATEMENT_COLUMNS = ("replicate", "year", "meeting", "chair", "tone", "voice", "severity",
+STATEMENT_COLUMNS = ("replicate", "year", "meeting", "chair", "tone", "voice", "target",
                      "support")
 
 
@@ -41,41 +40,6 @@ def _num(value: float) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return f"{float(value):.6g}"
-
-
-@contextmanager
-def atomic_folder(destination: Path):
-    """Yield a temporary folder that replaces ``destination`` only on success."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-",
-                                    dir=destination.parent))
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    retired = None
-    if destination.exists():
-        retired = destination.parent / f".{destination.name}.old-{os.getpid()}"
-        shutil.rmtree(retired, ignore_errors=True)
-        destination.rename(retired)
-    staging.rename(destination)
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
-
-
-def write_atomic_text(path: Path, text: str) -> None:
-    """Write a single file atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 class ParquetSink:
@@ -159,9 +123,9 @@ class StreamingWriter:
         self._writers["members"].writerows(
             (r, q, a, _num(p), _num(e), x) for r, q, a, p, e, x in rows)
         self._writers["statements"].writerows(
-            (rep, year, meeting, chair, "" if tone is None else tone, voice, _num(severity),
+            (rep, year, meeting, chair, "" if tone is None else tone, voice, _num(target),
              _num(support))
-            for year, meeting, chair, tone, voice, severity, support in result.statements)
+            for year, meeting, chair, tone, voice, target, support in result.statements)
         events = event_rows(rep, result.events)
         self._writers["events"].writerows(events)
         self._parquet["events"].extend(events)
@@ -183,7 +147,7 @@ def write_run(
     ``finish`` writes figures and the report into the staging folder and returns the
     files it wrote; ``manifest`` builds the manifest from the final list of files.
     """
-    with atomic_folder(destination) as staging:
+    with replace_folder(destination) as staging:
         with ExitStack() as stack:
             writer = StreamingWriter(staging, replicates, start, end, stack)
             for result in results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
@@ -37,8 +38,13 @@ def parameter_draw(mode: str) -> tuple[ParameterDraw, dict]:
 
 def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: str | None = None,
                  parameters: str = "point", progress: bool | None = None,
-                 scenario_file: str | None = None) -> Outcomes:
-    """Run ``scenario`` and write its complete results folder at ``out``."""
+                 scenario_file: str | None = None,
+                 extra: Callable[[Path, Outcomes], list[str]] | None = None) -> Outcomes:
+    """Run ``scenario`` and write its complete results folder at ``out``.
+
+    ``extra(folder, outcomes)`` may add files (returning their names) before the
+    manifest is written, so they are part of the folder and listed as ours.
+    """
     draw, info = parameter_draw(parameters)
     if scenario.parameters:
         info = {**info, "scenario_overrides": dict(scenario.parameters)}
@@ -55,7 +61,7 @@ def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: 
         names = [f"figures/{p.name}" for p in figures]
         (folder / "report.md").write_text(
             render_report(scenario, outcomes, info["mode"], names), encoding="utf-8")
-        return [*names, "report.md"]
+        return [*names, "report.md", *(extra(folder, outcomes) if extra else [])]
 
     def manifest(files: list[str]) -> dict:
         data = build_manifest(scenario.resolved(), scenario.digest(), scenario.seed,

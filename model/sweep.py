@@ -245,15 +245,16 @@ def default_out(scenario: Scenario, method: str) -> Path:
 def run_sweep(path: str | Path, method: str, n: int, out: str | Path | None = None,
               workers: int = 1, scheduler: str | None = None, seed: int | None = None,
               progress: bool | None = None) -> Path:
-    """``asean-sim sweep``: run the sweep and write its folder atomically; return it.
+    """``asean-sim sweep``: run the sweep and write its folder atomically (under the rule
+    of model/safe_output.py); return it.
 
     Writes ``samples.csv`` and ``samples.parquet`` (every run's levers and outcomes),
     ``indices.csv``, ``figures/indices.png``, ``report.md`` and ``manifest.json``.
     """
     from tqdm import tqdm
 
-    from model.results import atomic_folder
     from model.runner import parameter_draw
+    from model.safe_output import replace_folder
     from model.scenario import load_scenario
 
     scenario = load_scenario(path)
@@ -262,11 +263,11 @@ def run_sweep(path: str | Path, method: str, n: int, out: str | Path | None = No
     destination = Path(out) if out is not None else default_out(scenario, method)
     problem = lever_problem(scenario)
     runs = n * block_size(method, len(problem.names))
-    with tqdm(total=runs, desc=f"{scenario.name} {method}", unit="run", leave=False,
-              disable=None if progress is None else not progress) as bar:
-        result = sweep(scenario, method, n, seed=seed, workers=workers, scheduler=scheduler,
-                       draw=draw, progress=bar.update)
-    with atomic_folder(destination) as staging:
+    with replace_folder(destination) as staging:  # refused or locked before the runs start
+        with tqdm(total=runs, desc=f"{scenario.name} {method}", unit="run", leave=False,
+                  disable=None if progress is None else not progress) as bar:
+            result = sweep(scenario, method, n, seed=seed, workers=workers,
+                           scheduler=scheduler, draw=draw, progress=bar.update)
         result.samples.to_csv(staging / "samples.csv", index=False, float_format="%.6g")
         result.samples.to_parquet(staging / "samples.parquet", index=False)
         result.indices.to_csv(staging / "indices.csv", index=False, float_format="%.4g")
@@ -372,9 +373,10 @@ def sweep_manifest(scenario: Scenario, result: SweepResult, n: int, seed: int,
                    parameters: dict[str, Any], files: list[str], scenario_file: str
                    ) -> dict[str, Any]:
     """What produced a sweep folder (no timestamps: same inputs, same bytes)."""
-    from model.manifest import FORMAT_VERSION, code_digest, git_commit, package_versions
+    from model.manifest import FORMAT_VERSION, PRODUCER, code_digest, git_commit, package_versions
 
     return {
+        "producer": PRODUCER,
         "format_version": FORMAT_VERSION,
         "kind": "sweep",
         "method": result.method,

@@ -21,6 +21,7 @@ from model.dynamics import severity_to_tone
 from model.initial import ENGAGEMENT, INDEX, PRESSURE, cached_record
 from model.parameters import Parameters, default_parameters
 from model.record import Record
+from model.safe_output import HTML, HTML_GENERATOR, write_text
 from model.world import DiplomacyModel
 
 START = "2024Q1"
@@ -187,7 +188,7 @@ def role_cards_html(parameters: Parameters | None = None, record: Record | None 
     calm, crisis = member_tones(model, 0.0), member_tones(model, 1.0)
     cards = "\n".join(_card(record, model, code, calm, crisis) for code in AGENTS)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{HTML_GENERATOR}"
         f"<title>Role cards: ASEAN and the DPRK</title><style>{CSS}</style></head><body>"
         "<h1>Role cards: ASEAN and the DPRK</h1>"
         f"<p>Starting state {START}, from the event record in seeds/ and the model's "
@@ -196,8 +197,6 @@ def role_cards_html(parameters: Parameters | None = None, record: Record | None 
 
 
 def write_role_cards(path: str | Path) -> Path:
-    """Write the role cards page to ``path`` (folders created); returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(role_cards_html(), encoding="utf-8")
-    return path
+    """Write the role cards page to ``path`` (folders created; an existing file only if
+    it is a page we wrote, model/safe_output.py); returns the path."""
+    return write_text(path, role_cards_html(), HTML)
