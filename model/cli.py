@@ -1,4 +1,4 @@
-"""The ``asean-sim`` command line (DESIGN.md section 6): a thin layer over the modules.
+"""The ``asean-sim`` command line (README, "Command line"): a thin layer over the modules.
 
 Exit codes: 0 success, 2 bad input (the message names file, key and what was expected,
 or the output path and why it is not ours to replace), 1 internal error, 130 or 143

@@ -1,4 +1,5 @@
-"""Actor codes and the tone/voice scale: the contracts of DESIGN.md sections 2 and 3.
+"""Actor codes and the tone/voice scale: the contracts the README documents
+("Actors" and "Tone and voice").
 
 Kept in one module so that the record validator, the scenario loader and the model
 agree on exactly one list of names.
@@ -30,7 +31,7 @@ NAMES: dict[str, str] = {
 }  # fmt: skip
 
 TLS_ACCESSION_QUARTER = "2025Q4"
-"""Timor-Leste was admitted on 26 October 2025 (DESIGN.md section 2)."""
+"""Timor-Leste was admitted on 26 October 2025."""
 
 TONES: dict[int, str] = {
     0: "welcomes engagement or summits",

@@ -1,4 +1,4 @@
-"""Write a run's results folder (DESIGN.md section 6) atomically and in a streaming way.
+"""Write a run's results folder (README, "Output files") atomically and in a streaming way.
 
 Replicate results are appended to the CSV files as they arrive and reduced into compact
 arrays (model/outcomes.py), so no replicate's events or agent rows are kept in memory.

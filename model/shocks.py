@@ -1,4 +1,4 @@
-"""Shock types: dated events a scenario injects (DESIGN.md section 5).
+"""Shock types: dated events a scenario injects (scenarios/README.md, "Shocks").
 
 This module is the registry (name, who may act, default magnitude); the effects are
 applied by :meth:`model.world.DiplomacyModel.apply_shock`, and :class:`ScheduledShock`

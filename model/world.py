@@ -458,7 +458,7 @@ class DiplomacyModel(mesa.Model):
                      + p.veto_visits * visits)
         return np.where(np.isnan(self.veto_override), veto, self.veto_override)
 
-    def positions(self) -> Positions:
+    def positions(self, mood: bool = True) -> Positions:
         """Every member's position for this meeting (MEMBERS order), in tone units.
 
         - The tone it wants rises with the memory of provocations and with its pressure
@@ -472,8 +472,8 @@ class DiplomacyModel(mesa.Model):
         - Salience (how much it cares) is the larger of its stake in criticism and its
           engagement (KTAB, Wise et al. 2015).
 
-        This is the public hook the classroom uses to put the teams' positions in place
-        of the model's.
+        ``mood=False`` gives the expected positions without the meeting-day draw (and
+        without touching the random stream), e.g. for a preview.
         """
         p = self.params
         pressure = self.stance[MEMBER_ROWS, PRESSURE]
@@ -481,7 +481,7 @@ class DiplomacyModel(mesa.Model):
         threat = self.threat
         concern = p.tone_floor + p.tone_span * threat + p.tone_pressure * (pressure - 0.5)
         wish = (1.0 - self.frame) * concern
-        if p.mood_noise > 0:
+        if mood and p.mood_noise > 0:
             wish = wish + self.rng.normal(0.0, p.mood_noise, size=len(MEMBERS))
         wish = np.clip(wish, 0.0, 4.0)
         hawk = _unit(p.hawk_veto * pressure * threat * (1.0 - self.frame))
@@ -498,8 +498,13 @@ class DiplomacyModel(mesa.Model):
         stake = p.chair_stake * float(self.stance[row, PRESSURE]) * (1.0 - self.frame)
         return ChairProfile(position, p.chair_pull, stake)
 
+    def meeting_positions(self, quarter: Quarter, meeting: str) -> Positions:
+        """The positions members bring to this meeting: a public hook (the classroom puts
+        the student teams' positions in place of their members' here)."""
+        return self.positions()
+
     def _meeting(self, quarter: Quarter, meeting: str) -> None:
-        statement = self.hold_meeting(quarter, meeting, self.positions())
+        statement = self.hold_meeting(quarter, meeting, self.meeting_positions(quarter, meeting))
         self.statements.append(statement)
         if statement.tone is not None:
             self.last_tone = statement.tone

@@ -1,4 +1,4 @@
-"""`asean-sim run` end to end: the files of DESIGN.md section 6, byte-for-byte
+"""`asean-sim run` end to end: the files the README lists, byte-for-byte
 reproducibility for any number of workers, and no half results."""
 
 import json

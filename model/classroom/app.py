@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import solara
 from mesa.visualization import SolaraViz, solara_viz
 from mesa.visualization.utils import force_update, update_counter
@@ -25,7 +26,6 @@ from model.classroom.narrate import clock_line, describe_draft, latest_statement
 from model.classroom.roleplay import TeamPosition, analyse_meeting, team_summary
 from model.classroom.session import DEFAULT_SCENARIO, ClassroomModel, scenario_choices
 from model.codes import MEMBERS, NAMES, TONES
-from model.dynamics import severity_to_tone
 from model.levers import LEVERS
 from model.quarters import Quarter
 
@@ -103,7 +103,8 @@ def Briefing(model: ClassroomModel):
                   classes="classroom-statement")
         when = f"After {model.clock}" if model.clock else "At the start"
         solara.Text(f"{when}: mean member pressure {metrics['pressure']:.3f}, engagement "
-                    f"{metrics['engagement']:.3f}; salience {model.salience:.2f}; "
+                    f"{metrics['engagement']:.3f}; threat {model.threat:.2f}; "
+                    f"dialogue {model.frame:.2f}; "
                     f"sanctions {model.levers['sanctions_tightness']:.2f}.",
                     classes=["classroom-outcome"])
         with solara.Row():
@@ -198,18 +199,18 @@ def RolePlay(model: ClassroomModel):
     meeting = next_meeting(model)
 
     def set_teams(codes: list[str]) -> None:
-        base = model.model_preferences()[0]
-        keep = {c: p for c, p in model.positions.items() if c in codes}
+        base = model.positions(mood=False).preferred
+        keep = {c: p for c, p in model.team_positions.items() if c in codes}
         for code in codes:
             if code not in keep:
-                tone = severity_to_tone(float(base[MEMBERS.index(code)]), model.thresholds)
+                tone = int(np.clip(round(float(base[MEMBERS.index(code)])), 0, 4))
                 keep[code] = TeamPosition(tone, 1)
         model.set_positions(keep)
         force_update()
 
     def set_position(code: str, tone: int | None = None, flexibility: int | None = None):
-        old = model.positions[code]
-        model.positions[code] = TeamPosition(old.tone if tone is None else tone,
+        old = model.team_positions[code]
+        model.team_positions[code] = TeamPosition(old.tone if tone is None else tone,
                                              old.flexibility if flexibility is None
                                              else flexibility)
         force_update()
@@ -226,9 +227,9 @@ def RolePlay(model: ClassroomModel):
             "4 grave concern) and how many tones either side it could live with. The "
             "chair drafts by the model's consensus rule; the model's agents speak for "
             "every other member.")
-        solara.SelectMultiple("Countries played by teams", values=sorted(model.positions),
+        solara.SelectMultiple("Countries played by teams", values=sorted(model.team_positions),
                               all_values=list(MEMBERS), on_value=set_teams)
-        for code, position in sorted(model.positions.items()):
+        for code, position in sorted(model.team_positions.items()):
             with solara.Row():
                 solara.Text(NAMES[code], style={"min-width": "110px"})
                 solara.SliderInt(f"tone {position.tone}", value=position.tone, min=0, max=4,
@@ -242,7 +243,7 @@ def RolePlay(model: ClassroomModel):
             solara.Info("The run is over: press Reset to play again.")
         else:
             quarter, name = meeting
-            preview = analyse_meeting(model, quarter, name)
+            preview = analyse_meeting(model, quarter, name, model.positions(mood=False))
             Paragraph(f"{quarter.year} {name} ({quarter}), {NAMES[preview.chair]} in the "
                       f"chair. If it met with today's stances: "
                       f"{describe_draft(preview.outcome)}.", lead="Next meeting:",

@@ -5,32 +5,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from model.codes import NAMES, TONES
-from model.dynamics import Draft
 
 if TYPE_CHECKING:
     from model.world import DiplomacyModel, Statement
 
+MINISTERS_SAY = {0: "welcomed the diplomacy", 1: "urged restraint and dialogue",
+                 2: "expressed concern", 3: "expressed serious concern",
+                 4: "expressed grave concern"}
+"""What 'many' or 'some ministers' said in a chairman's statement, per tone."""
 MEETING_WORDS = {"ministerial": "foreign ministers' meeting (Q3)", "summit": "summit (Q4)"}
 
 
-def describe_draft(draft: Draft) -> str:
+def describe_draft(draft: Statement) -> str:
     """What ASEAN says and in which voice, e.g. 'ASEAN expresses concern (consensus)'."""
     if draft.voice == "none" or draft.tone is None:
-        return (f"no agreed text: at most {draft.support:.0%} of members could accept any "
-                "wording")
+        return (f"no agreed text: the chair dropped the item (no wording it could accept "
+                f"had more than {draft.support:.0%} of members behind it)")
     words = TONES[draft.tone]
     if draft.voice == "split":
-        return (f"a chair's statement that {words} (tone {draft.tone}); only "
-                f"{draft.support:.0%} of members accept it, so it speaks of 'some ministers'")
+        many = "many" if draft.support >= 0.75 else "some"
+        return (f"a chairman's statement in which {many} ministers {MINISTERS_SAY[draft.tone]} "
+                f"(tone {draft.tone}, split: {draft.support:.0%} of members do not block it)")
     return f"ASEAN, speaking as one, {words} (tone {draft.tone}, consensus)"
 
 
 def describe_statement(statement: Statement) -> str:
     """One sentence for a statement: when, who chairs, tone and voice."""
     meeting = MEETING_WORDS.get(statement.meeting, statement.meeting)
-    draft = Draft(statement.tone, statement.voice, statement.severity, statement.support)
     return f"{statement.year} {meeting}, {NAMES[statement.chair]} in the chair: " + \
-        describe_draft(draft) + "."
+        describe_draft(statement) + "."
 
 
 def latest_statement(model: DiplomacyModel) -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from model.codes import AGENTS, DPRK, MEMBERS, NAMES, POWERS, TONES
-from model.dynamics import severity_to_tone
 from model.initial import ENGAGEMENT, INDEX, PRESSURE, cached_record
 from model.parameters import Parameters, default_parameters
 from model.record import Record
@@ -38,18 +37,21 @@ class ToneRange:
     highest: int
 
 
-def member_tones(model: DiplomacyModel, salience: float) -> dict[str, ToneRange]:
-    """Each member's wanted and acceptable tones at a given salience (0 calm, 1 crisis)."""
-    saved = model.salience
-    model.salience = salience
-    preferred, lower, upper = model.preferences()
-    model.salience = saved
-    t = model.thresholds
+def member_tones(model: DiplomacyModel, memory: float) -> dict[str, ToneRange]:
+    """Each member's wanted and acceptable tones (no meeting-day draw) when ``memory``
+    units of provocation are remembered (0: calm; 1: a nuclear test this quarter)."""
+    saved = model.memory
+    model.memory = memory
+    positions = model.positions(mood=False)
+    model.memory = saved
 
-    def tone(severity: float) -> int:
-        return severity_to_tone(float(np.clip(severity, 0.0, 1.0)), t)
+    def tone(value: float, rounding) -> int:
+        return int(np.clip(rounding(value - 1e-9 if rounding is np.floor else value + 1e-9),
+                           0, max(TONES)))
 
-    return {code: ToneRange(tone(preferred[i]), tone(lower[i]), tone(upper[i]))
+    return {code: ToneRange(tone(positions.preferred[i], np.round),
+                            tone(positions.lower[i], np.ceil),
+                            tone(positions.upper[i], np.floor))
             for i, code in enumerate(MEMBERS)}
 
 
@@ -115,14 +117,15 @@ def _member_body(code: str, calm: ToneRange, crisis: ToneRange) -> list[str]:
 
 
 def _power_body(model: DiplomacyModel, code: str) -> list[str]:
-    row = INDEX[code]
-    wanted = severity_to_tone(float(model.stance[row, PRESSURE]), model.thresholds)
-    floor = severity_to_tone(max(0.0, float(model.stance[row, PRESSURE])
-                                 - model.params.tolerance), model.thresholds)
+    row, p = INDEX[code], model.params
+    pressure = float(model.stance[row, PRESSURE])
+    wanted = int(np.clip(round(p.tone_floor + p.tone_pressure * (pressure - 0.5)), 0, 4))
+    push = ("presses for firmer language than that" if wanted >= 2
+            else "argues against criticism of the DPRK")
     return [
-        f"Wants ASEAN's language at about tone {wanted} ({TONES[wanted]}); lobbies with "
-        f"intensity {model.lobbying[row]:.2f}, harder on the year's chair.",
-        f"Red line: ASEAN text below tone {floor} on the DPRK's weapons programmes.",
+        f"Wants ASEAN's language at about tone {wanted} ({TONES[wanted]}) in calm times; "
+        f"lobbies with intensity {model.lobbying[row]:.2f}, harder on the year's chair.",
+        f"Before each meeting it {push}, and more so after a test.",
     ]
 
 

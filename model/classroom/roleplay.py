@@ -1,14 +1,16 @@
 """Role-play: student teams take members' seats at an ASEAN meeting.
 
-A team states the tone it wants (0-4, DESIGN.md section 3) and how many tones either
-side it could live with (its flexibility). That becomes a severity range on the model's
-own scale, replacing the member's preference; the chair then drafts by the model's
-consensus rule (:func:`model.dynamics.consensus_statement`, through the chair agent) with
-the model's agents for every member no team plays.
+A team states the tone it wants (0-4, the README's tone scale) and how many tones either
+side it could live with (its flexibility): that is its position at the table, in the
+model's own units (model/negotiation.py), replacing the member's; it blocks any text
+outside its range. The chair then drafts by the model's rule (consensus, a chairman's
+statement or no text), with the model's agents for every member no team plays.
 
-How much did each team matter? For each team, the meeting is drafted again with that
-team's member back at the model's preference (every other team keeps its position): the
-difference between the real outcome and that counterfactual is the team's effect.
+How much did each team matter? For each team the meeting is drafted again with that
+team's member back at the model's position, every other team keeping its own: the
+difference between the real outcome and that counterfactual is the team's effect. The
+meeting-day positions of the model's members are drawn once and held fixed across the
+counterfactuals, so an effect is the team's alone.
 """
 
 from __future__ import annotations
@@ -16,19 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from model.codes import MEMBERS, NAMES, TONES
-from model.dynamics import Draft, severity_to_tone
-from model.initial import MEMBER_ROWS
+from model.negotiation import Positions
 
 if TYPE_CHECKING:
     from model.classroom.session import ClassroomModel
     from model.quarters import Quarter
+    from model.world import Statement
 
 MAX_TONE = max(TONES)
-EDGE = 1e-9
-"""Keeps a team's upper bound strictly inside its highest acceptable tone band."""
 
 
 @dataclass(frozen=True)
@@ -44,26 +42,19 @@ class TeamPosition:
         if not 0 <= self.flexibility <= MAX_TONE:
             raise ValueError(f"flexibility {self.flexibility} is outside 0-{MAX_TONE}")
 
-    def severity_range(self, thresholds: np.ndarray) -> tuple[float, float, float]:
-        """(preferred, lower, upper) severity: the middle of the wanted tone's band and
-        the edges of the lowest and highest acceptable tones' bands."""
-        edges = np.concatenate(([0.0], thresholds, [1.0]))
-        low_tone = max(self.tone - self.flexibility, 0)
-        high_tone = min(self.tone + self.flexibility, MAX_TONE)
-        preferred = (edges[self.tone] + edges[self.tone + 1]) / 2
-        upper = edges[high_tone + 1] - (EDGE if high_tone < MAX_TONE else 0.0)
-        return float(preferred), float(edges[low_tone]), float(upper)
+    def row(self) -> tuple[float, float, float, float]:
+        """(preferred, lower, upper, salience) in tone units: a team cares fully."""
+        return (float(self.tone), float(self.tone - self.flexibility),
+                float(self.tone + self.flexibility), 1.0)
+
+    def accepts(self, tone: int | None) -> bool:
+        """Whether a text of ``tone`` lies inside the team's range (no text: False)."""
+        return tone is not None and abs(tone - self.tone) <= self.flexibility
 
 
-def with_positions(preferred: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                   positions: dict[str, TeamPosition], thresholds: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Copies of the members' arrays (MEMBERS order) with each team's range in its row."""
-    preferred, lower, upper = preferred.copy(), lower.copy(), upper.copy()
-    for code, position in positions.items():
-        i = MEMBERS.index(code)
-        preferred[i], lower[i], upper[i] = position.severity_range(thresholds)
-    return preferred, lower, upper
+def with_positions(base: Positions, positions: dict[str, TeamPosition]) -> Positions:
+    """The members' positions (MEMBERS order) with each team's range in its row."""
+    return base.replace_rows({MEMBERS.index(c): p.row() for c, p in positions.items()})
 
 
 @dataclass(frozen=True)
@@ -74,11 +65,11 @@ class TeamEffect:
     position: TeamPosition
     model_tone: int
     """The tone the model's own agent for this member would have asked for."""
-    without: Draft
+    without: Statement
     accepts: bool
     """Whether the adopted text lies inside the team's acceptable range."""
 
-    def moved(self, outcome: Draft) -> str:
+    def moved(self, outcome: Statement) -> str:
         """How the team changed the outcome, in words."""
         return describe_shift(self.without, outcome)
 
@@ -90,14 +81,14 @@ class RoundResult:
     year: int
     meeting: str
     chair: str
-    outcome: Draft
-    without_teams: Draft
+    outcome: Statement
+    without_teams: Statement
     teams: tuple[TeamEffect, ...]
     absent: tuple[str, ...] = ()
     """Teams whose member does not sit at this meeting (Timor-Leste before accession)."""
 
 
-def describe_shift(before: Draft, after: Draft) -> str:
+def describe_shift(before: Statement, after: Statement) -> str:
     """'pushed the text up one tone', 'made consensus impossible', 'changed nothing'."""
     if before.voice != after.voice:
         if after.voice == "none":
@@ -108,11 +99,8 @@ def describe_shift(before: Draft, after: Draft) -> str:
             return "broke the consensus (the chair speaks for only some ministers)"
         return "restored consensus"
     if before.tone is None or after.tone is None or before.tone == after.tone:
-        if before.severity is not None and after.severity is not None:
-            delta = after.severity - before.severity
-            if abs(delta) >= 0.01:
-                word = "harder" if delta > 0 else "softer"
-                return f"made the wording a little {word} within the same tone"
+        if set(before.blockers) != set(after.blockers) and after.voice == "consensus":
+            return "changed who holds the text back, not the text"
         return "changed nothing"
     steps = after.tone - before.tone
     direction = "up" if steps > 0 else "down"
@@ -120,30 +108,27 @@ def describe_shift(before: Draft, after: Draft) -> str:
     return f"pushed the text {direction} {count}"
 
 
-def analyse_meeting(model: ClassroomModel, quarter: Quarter, meeting: str) -> RoundResult:
-    """Draft the meeting as the model would now, with and without each team's position."""
-    present = model.active[MEMBER_ROWS]
+def analyse_meeting(model: ClassroomModel, quarter: Quarter, meeting: str,
+                    base: Positions) -> RoundResult:
+    """The meeting drafted from ``base`` (the model's own positions, drawn once) with
+    the teams' positions, and again without each team in turn."""
+    present = model.active[model.member_rows]
     codes = [c for c, here in zip(MEMBERS, present, strict=True) if here]
-    chair = model.chair(quarter.year)
-    chair_agent = model.members[MEMBERS.index(chair)]
-    chair_position = codes.index(chair) if chair in codes else 0
-    base = model.model_preferences()
-    seated = {c: p for c, p in model.positions.items() if c in codes}
+    seated = {c: p for c, p in model.team_positions.items() if c in codes}
 
-    def draft(positions: dict[str, TeamPosition]) -> Draft:
-        arrays = with_positions(*base, positions, model.thresholds)
-        return chair_agent.draft(*(a[present] for a in arrays), chair_position)
+    def draft(positions: dict[str, TeamPosition]) -> Statement:
+        return model.hold_meeting(quarter, meeting, with_positions(base, positions))
 
     outcome = draft(seated)
     effects = []
     for code, position in seated.items():
         others = {c: p for c, p in seated.items() if c != code}
-        _, low, high = position.severity_range(model.thresholds)
-        accepts = outcome.severity is not None and low <= outcome.severity <= high
-        own = severity_to_tone(float(base[0][MEMBERS.index(code)]), model.thresholds)
-        effects.append(TeamEffect(code, position, own, draft(others), accepts))
-    absent = tuple(sorted(set(model.positions) - set(seated)))
-    return RoundResult(quarter.year, meeting, chair, outcome, draft({}), tuple(effects), absent)
+        own = round(float(base.preferred[MEMBERS.index(code)]))
+        effects.append(TeamEffect(code, position, own, draft(others),
+                                  position.accepts(outcome.tone)))
+    absent = tuple(sorted(set(model.team_positions) - set(seated)))
+    return RoundResult(quarter.year, meeting, model.chair(quarter.year), outcome, draft({}),
+                       tuple(effects), absent)
 
 
 def team_summary(result: RoundResult) -> list[str]:

@@ -25,9 +25,12 @@ import numpy as np
 
 from model.classroom.roleplay import RoundResult, TeamPosition, analyse_meeting, with_positions
 from model.codes import MEMBERS
+from model.initial import MEMBER_ROWS
+from model.negotiation import Positions
 from model.parameters import Parameters, default_parameters
 from model.quarters import Quarter
 from model.scenario import Scenario, ShockSpec, load_scenario
+from model.warmstart import starting_state
 from model.world import DiplomacyModel
 
 SCENARIOS_ENV = "ASEAN_SIM_SCENARIOS"
@@ -96,10 +99,12 @@ class ClassroomModel(DiplomacyModel):
             params = params.replace(**s.parameters)
         super().__init__(start=s.period.start, end=s.period.end, chairs=s.chairs,
                          levers=s.levers, shocks=s.shocks, actors=s.actors, parameters=params,
+                         initial=starting_state(params, s, self.seed),
                          rng=rng if rng is not None else self.seed)
         self.cards: list[PlayedCard] = []
-        self.positions: dict[str, TeamPosition] = {}
+        self.team_positions: dict[str, TeamPosition] = {}
         self.rounds: list[RoundResult] = []
+        self.member_rows = MEMBER_ROWS
 
     # --- the lesson's moves ---------------------------------------------------------
     def play(self, shock: ShockSpec, label: str, key: str = "") -> None:
@@ -117,21 +122,14 @@ class ClassroomModel(DiplomacyModel):
         unknown = sorted(set(positions) - set(MEMBERS))
         if unknown:
             raise ValueError(f"teams must play ASEAN members, not {', '.join(unknown)}")
-        self.positions = dict(positions)
+        self.team_positions = dict(positions)
 
-    # --- hooks into the meeting ------------------------------------------------------
-    def model_preferences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The agents' own preferences, ignoring the teams (the counterfactual base)."""
-        return super().preferences()
-
-    def preferences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Members' preferences with the teams' positions in place of their members'."""
-        preferred, lower, upper = self.model_preferences()
-        if not self.positions:
-            return preferred, lower, upper
-        return with_positions(preferred, lower, upper, self.positions, self.thresholds)
-
-    def _meeting(self, quarter: Quarter, meeting: str) -> None:
-        if self.positions:
-            self.rounds.append(analyse_meeting(self, quarter, meeting))
-        super()._meeting(quarter, meeting)
+    # --- the public meeting hook ------------------------------------------------------
+    def meeting_positions(self, quarter: Quarter, meeting: str) -> Positions:
+        """The model's positions, drawn once, with the teams' in place of their members';
+        the counterfactual analysis of the meeting is kept in ``rounds``."""
+        base = super().meeting_positions(quarter, meeting)
+        if not self.team_positions:
+            return base
+        self.rounds.append(analyse_meeting(self, quarter, meeting, base))
+        return with_positions(base, self.team_positions)
