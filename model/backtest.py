@@ -135,6 +135,12 @@ SCORE_SETS = {
 }
 
 
+def signed(value: float, digits: int) -> str:
+    """A signed number that never prints as -0 (or +-0.00)."""
+    rounded = round(float(value), digits)
+    return f"{0.0 if rounded == 0 else rounded:+.{digits}f}"
+
+
 def _fmt(value: float | None, digits: int = 2) -> str:
     if value is None or not np.isfinite(value):
         return "-"
@@ -172,7 +178,7 @@ def score_lines(scores: dict) -> str:
     return "\n".join(out)
 
 
-def render_backtest(rows: list[dict], scores: dict) -> str:
+def render_backtest(rows: list[dict], scores: dict, chairs: list[dict] | None = None) -> str:
     """backtest.md: the scores, then every validation occasion year by year."""
     lines = ["# Backtest: history 2000-2025 against ASEAN's texts", "",
              "Each occasion is a simulated meeting (the Q3 ministerial or the Q4 summit) for "
@@ -181,6 +187,10 @@ def render_backtest(rows: list[dict], scores: dict) -> str:
              "Persistence forecasts the previous text's tone and voice; climatology the "
              "tone and voice frequencies of the calibration record.", "",
              *score_table(scores), "![simulated against observed](figures/backtest.png)", "",
+             *(["## Laos in the chair", "",
+                "History as it was against the same history with the next year's chair "
+                "in the chair that year (common random numbers; paired 95% intervals):", "",
+                *chair_effect_lines(chairs), ""] if chairs else []),
              "## Occasion by occasion", "",
              "| year | meeting | text | observed | simulated mean | P(observed) | "
              "P(split or none) |", "|---|---|---|---|---|---|---|"]
@@ -195,3 +205,71 @@ def render_backtest(rows: list[dict], scores: dict) -> str:
                      f"{observed} | {o['tone_mean']:.2f} | {p_obs} | {not_consensus:.0%} |")
     lines += ["", "\\* out of sample: a year the five articles never mention.", ""]
     return "\n".join(lines)
+
+
+CHAIR_EFFECT_YEARS = (2016, 2024)
+"""The years Laos chaired in the backtest period (its effect is reported for each)."""
+
+
+def year_outcomes(out: Outcomes, year: int) -> dict[str, np.ndarray]:
+    """Per replicate, one year's statements: the mean tone of its texts, whether either
+    meeting said grave concern, whether either was a split or had no text."""
+    j = out.years.index(year)
+    tone, voice = out.tone[:, j, :], out.voice[:, j, :]
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(tone, axis=1)
+    return {"tone": mean, "grave": (tone == 4).any(axis=1).astype(float),
+            "split_or_none": (voice != VOICE_CODE["consensus"]).any(axis=1).astype(float)}
+
+
+def chair_effects(replicates: int, workers: int = 1, years=CHAIR_EFFECT_YEARS) -> list[dict]:
+    """Laos's effect in the chair: history as it was against history with the next
+    year's chair in the chair that year, with common random numbers (the same seeds),
+    as paired differences with 95% intervals."""
+    from model.ensemble import Plan, iterate
+    from model.scenario import load_scenario
+
+    history = load_scenario(HISTORY).with_changes(replicates=replicates)
+    chairs = {int(y): str(c) for y, c in zip(cached_record().chairs["year"],
+                                             cached_record().chairs["chair"], strict=True)}
+
+    def outcomes(scenario) -> Outcomes:
+        out = Outcomes.empty(replicates, scenario.start, scenario.end)
+        for slot, result in enumerate(iterate(Plan(scenario, replicates, scenario.seed),
+                                              workers=workers)):
+            out.add(slot, result)
+        return out
+
+    real = outcomes(history)
+    rows = []
+    for year in years:
+        other = chairs[year + 1]
+        swapped = outcomes(history.with_changes(chairs={**history.chairs, year: other}))
+        a, b = year_outcomes(real, year), year_outcomes(swapped, year)
+        row = {"year": year, "chair": chairs[year], "instead": other, "replicates": replicates}
+        for key in ("tone", "grave", "split_or_none"):
+            diff = a[key] - b[key]
+            diff = diff[np.isfinite(diff)]
+            half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
+            row[key] = {"with": float(np.nanmean(a[key])), "instead": float(np.nanmean(b[key])),
+                        "difference": float(diff.mean()), "low": float(diff.mean() - half),
+                        "high": float(diff.mean() + half)}
+        rows.append(row)
+    return rows
+
+
+def chair_effect_lines(rows: list[dict]) -> list[str]:
+    """The chair effects as a markdown table."""
+    lines = ["| year | chair vs instead | mean tone | P(grave concern) | P(split or no text) |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        cells = []
+        for key, pct in (("tone", False), ("grave", True), ("split_or_none", True)):
+            v = r[key]
+            f = (lambda x: f"{signed(100 * x, 0)} pts") if pct else (lambda x: signed(x, 2))
+            g = (lambda x: f"{100 * x:.0f}%") if pct else (lambda x: f"{x:.2f}")
+            cells.append(f"{g(v['with'])} vs {g(v['instead'])}: {f(v['difference'])} "
+                         f"[{f(v['low'])}, {f(v['high'])}]")
+        lines.append(f"| {r['year']} | {r['chair']} vs {r['instead']} | " + " | ".join(cells)
+                     + " |")
+    return lines

@@ -134,6 +134,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         HISTORY,
         backtest_frame,
         backtest_table,
+        chair_effects,
         render_backtest,
         score_lines,
         skill,
@@ -167,7 +168,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                          "validation": scores["occasions"]})
         (folder / "backtest.json").write_text(json.dumps(document, indent=1) + "\n",
                                               encoding="utf-8")
-        (folder / "backtest.md").write_text(render_backtest(rows, scores), encoding="utf-8")
+        document["chair_effects"] = chair_effects(len(outcomes.tone), args.workers)
+        (folder / "backtest.md").write_text(
+            render_backtest(rows, scores, document["chair_effects"]), encoding="utf-8")
         return ["backtest.csv", "backtest.json", "backtest.md", "figures/backtest.png"]
 
     run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,

@@ -211,8 +211,9 @@ def backtest_figure(out: Outcomes, occasions: list[dict], record: pd.DataFrame,
     hollow when a split chairman's statement) and the calibration record's (stars), and
     the simulated probability of a split or missing text below."""
     years = np.array(out.years)
-    fig, axes = plt.subplots(3, 1, figsize=(12, 8.6), sharex=True,
+    fig, axes = plt.subplots(3, 1, figsize=(12, 9), sharex=True,
                              gridspec_kw={"height_ratios": [3, 3, 1.3]})
+    fig.subplots_adjust(top=0.9, hspace=0.25)
     for k, meeting in enumerate(MEETINGS):
         ax = axes[k]
         tone = out.tone[:, :, k]
@@ -250,10 +251,10 @@ def backtest_figure(out: Outcomes, occasions: list[dict], record: pd.DataFrame,
         plt.Line2D([], [], marker="*", ls="", color="#fdb863", mec="black", ms=13,
                    label="calibration record (seeds/statements.csv)"),
     ]
-    axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1.32), ncol=3,
-                   fontsize=8, frameon=False)
-    axes[0].set_title("ASEAN's statements on the DPRK: simulated tone distribution against "
-                      "the texts", loc="left", pad=34)
+    fig.suptitle("ASEAN's statements on the DPRK, 2000-2025: simulated tone distribution "
+                 "(blue) against the real texts", x=0.06, ha="left", y=0.995, fontsize=12)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.06, 0.965), ncol=3,
+               fontsize=9, frameon=False)
     bx = axes[2]
     for k, meeting in enumerate(MEETINGS):
         color, label = MEETING_STYLE[meeting]
