@@ -79,7 +79,7 @@ def test_extends_deep_merges_and_appends_shocks(tmp_path):
         (BASE.replace("2024Q2", "2024Q5"), "shocks[0].at", 9, "like 2024Q3"),
         (BASE.replace("end: 2025Q4", "end: 2023Q4"), "period", 4, "after end"),
         (BASE.replace("0.7}", "1.7}"), "levers", 7, "outside [0.0, 1.0]"),
-        (BASE.replace("2024Q2", "2026Q2"), "", None, "outside the period"),
+        (BASE.replace("2024Q2", "2026Q2"), "shocks[0].at", 9, "outside the period"),
         (BASE.replace("type: missile_test", "type: nuclear_test, actor: LAO"), "shocks[0]", 9,
          "cannot have a nuclear_test"),
         (BASE.replace("title: A base\n", ""), "title", None, "is required"),
