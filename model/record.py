@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.codes import ALL_CODES, MEMBERS, VOICES
+from model.codes import ALL_CODES, MEMBERS, STATEMENT_MEETINGS, VOICES
 from model.errors import InputError
 
 SEEDS_ENV = "ASEAN_SIM_SEEDS"
 ARTICLE_KINDS = ("news", "opinion", "official", "analysis")
 DATE_PRECISIONS = ("day", "month", "quarter", "year")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-YEAR = re.compile(r"^\d{4}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEAR = re.compile(r"[0-9]{4}")
+FIRST_YEAR = 1967
+"""ASEAN was founded on 8 August 1967: no statement or chair can be older."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "articles.csv": ("article", "title", "outlet", "published", "kind"),
@@ -103,10 +105,14 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> _Table | None:
     if not path.is_file():
         problems.append(Problem(name, None, None, f"file not found in {folder}"))
         return None
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, None, None, f"is not UTF-8 text: {exc}"))
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(Problem(name, line, None, f"is not UTF-8 text: byte "
+                                f"0x{data[exc.start]:02x} at offset {exc.start} {exc.reason}; "
+                                "expected a UTF-8 file"))
         return None
     all_lines = text.splitlines(keepends=True)
     comments = 0
@@ -130,6 +136,17 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> _Table | None:
         problems.append(Problem(name, None, None, "is empty; expected a header row"))
         return None
     header, body, lines = rows[0], rows[1:], starts[1:]
+    first_at: dict[str, int] = {}
+    repeated = False
+    for position, column in enumerate(header, start=1):
+        if column in first_at:
+            repeated = True
+            problems.append(Problem(name, starts[0], column,
+                                    f"duplicate column (fields {first_at[column]} and "
+                                    f"{position} of the header); expected each column once"))
+        first_at.setdefault(column, position)
+    if repeated:
+        return None
     missing = [c for c in COLUMNS[name] if c not in header]
     if missing:
         problems.append(Problem(name, starts[0], None, f"missing column(s) {', '.join(missing)}; "
@@ -184,21 +201,28 @@ def _check_articles_cited(table: _Table, known: set[str], problems: list[Problem
 
 
 def _as_float(value: str) -> float | None:
-    try:
-        return float(value)
-    except ValueError:
-        return None
+    """A plain decimal number (not 'nan', '1_0' or non-ASCII digits), else None."""
+    return float(value) if re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)", value) else None
 
 
 def _as_int(value: str) -> int | None:
-    return int(value) if re.fullmatch(r"-?\d+", value) else None
+    return int(value) if re.fullmatch(r"-?[0-9]{1,9}", value) else None
+
+
+def _check_year(table: _Table, column: str, problems: list[Problem]) -> None:
+    for idx, value in table.frame[column].items():
+        if not YEAR.fullmatch(value) or int(value) < FIRST_YEAR:
+            problems.append(Problem(table.name, table.line(idx), column,
+                                    f"{value[:40]!r} is not a year; expected four digits, "
+                                    f"{FIRST_YEAR} or later"))
 
 
 def _check_iso_date(table: _Table, column: str, problems: list[Problem],
                     allow_year: bool = False) -> None:
     for idx, value in table.frame[column].items():
-        ok = bool(ISO_DATE.match(value)) and not pd.isna(pd.to_datetime(value, errors="coerce"))
-        if not ok and not (allow_year and YEAR.match(value)):
+        ok = bool(ISO_DATE.fullmatch(value)) and not pd.isna(
+            pd.to_datetime(value, errors="coerce"))
+        if not ok and not (allow_year and YEAR.fullmatch(value)):
             expected = "an ISO date YYYY-MM-DD" + (" or a year" if allow_year else "")
             problems.append(Problem(table.name, table.line(idx), column,
                                     f"{value!r} is not {expected}"))
@@ -256,10 +280,9 @@ def _check_events(table: _Table, weights: dict[str, tuple[float, str]],
 def _check_statements(table: _Table, problems: list[Problem]) -> None:
     _check_choice(table, "chair", MEMBERS, problems)
     _check_choice(table, "voice", VOICES, problems)
+    _check_choice(table, "meeting", tuple(STATEMENT_MEETINGS), problems)
+    _check_year(table, "year", problems)
     for idx, row in table.frame.iterrows():
-        if _as_int(row["year"]) is None:
-            problems.append(Problem(table.name, table.line(idx), "year",
-                                    f"{row['year']!r} is not a year"))
         tone = _as_int(row["tone"])
         if tone is None or not 0 <= tone <= 4:
             problems.append(Problem(table.name, table.line(idx), "tone",
@@ -273,10 +296,7 @@ def _check_statements(table: _Table, problems: list[Problem]) -> None:
 def _check_chairs(table: _Table, problems: list[Problem]) -> None:
     _check_unique(table, "year", problems)
     _check_choice(table, "chair", MEMBERS, problems)
-    for idx, value in table.frame["year"].items():
-        if _as_int(value) is None:
-            problems.append(Problem(table.name, table.line(idx), "year",
-                                    f"{value!r} is not a year"))
+    _check_year(table, "year", problems)
 
 
 def load_record(folder: Path | str | None = None) -> Record:

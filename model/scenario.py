@@ -12,11 +12,13 @@ refuses whatever ``run`` could not simulate.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any
 
@@ -388,7 +390,14 @@ class ScenarioProblem:
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
-        return f"{where}: {self.key or '(top level)'}: {self.message}"
+        return _one_line(f"{where}: {self.key or '(top level)'}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with any line break escaped: one problem, one line of output."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
 class ScenarioError(InputError):
@@ -417,7 +426,8 @@ def _key_text(loc: Path_) -> str:
         if isinstance(part, int) and not (i == 1 and loc[0] == "chairs"):
             text += f"[{part}]"
         else:
-            text += f".{part}" if i else str(part)
+            name = part if isinstance(part, str) and part.isprintable() else repr(part)
+            text += f".{name}" if i else str(name)
     return text
 
 
@@ -595,6 +605,15 @@ def _parse_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError([ScenarioProblem(shown, "", None, f"is larger than {MAX_FILE_BYTES} "
                                              "bytes; expected a small scenario file")])
+    result, lines = _parse_bytes(path, data)
+    return copy.deepcopy(result), dict(lines)
+
+
+@lru_cache(maxsize=32)
+def _parse_bytes(path: Path, data: bytes) -> tuple[dict[str, Any], dict[Path_, int]]:
+    """Parse one file's bytes; cached by content, as a parent such as baseline.yaml is
+    read again for every scenario that extends it (callers get copies)."""
+    shown = _display(path)
     text = _decode(path, data)
     loader = ScenarioLoader(text)
     try:
