@@ -54,15 +54,18 @@ MAX_DEPTH = 32
 LAST_YEAR = 9999
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """Control characters a text value may not contain (tab and newline are allowed)."""
-NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd"
-                           "\U00010000-\U0010ffff]")
+NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 """Characters YAML does not allow raw in a file (PyYAML's reader would refuse them)."""
 
 
 def _printable(value: str) -> str:
     if (bad := CONTROL.search(value)) is not None:
-        raise ValueError(f"contains the control character U+{ord(bad.group()):04X} at "
-                         f"position {bad.start()}; expected printable text")
+        raise ValueError(
+            f"contains the control character U+{ord(bad.group()):04X} at "
+            f"position {bad.start()}; expected printable text"
+        )
     return value
 
 
@@ -79,7 +82,8 @@ def did_you_mean(word: str, choices) -> str:
 
 def _names(kind: str, word: str, choices) -> str:
     return f"unknown {kind} {word!r}{did_you_mean(word, choices)}; expected one of " + ", ".join(
-        map(str, choices))
+        map(str, choices)
+    )
 
 
 class _Strict(BaseModel):
@@ -139,22 +143,28 @@ class ShockSpec(_Strict):
                 raise ValueError(_names("lever", self.lever, LEVERS))
             lever = LEVERS[self.lever]
             if not lever.low <= self.value <= lever.high:
-                raise ValueError(f"value {self.value} for lever {self.lever} is outside "
-                                 f"[{lever.low}, {lever.high}]")
+                raise ValueError(
+                    f"value {self.value} for lever {self.lever} is outside "
+                    f"[{lever.low}, {lever.high}]"
+                )
             return self
         actor = self.actor if self.actor is not None else spec.default_actor
         if actor is None:
-            raise ValueError(f"a {self.type} shock needs an `actor`, one of "
-                             + ", ".join(spec.actors))
+            raise ValueError(
+                f"a {self.type} shock needs an `actor`, one of " + ", ".join(spec.actors)
+            )
         if actor not in spec.actors:
-            raise ValueError(f"actor {actor!r} cannot have a {self.type} shock"
-                             f"{did_you_mean(actor, spec.actors)}; expected one of "
-                             + ", ".join(spec.actors))
+            raise ValueError(
+                f"actor {actor!r} cannot have a {self.type} shock"
+                f"{did_you_mean(actor, spec.actors)}; expected one of " + ", ".join(spec.actors)
+            )
         if self.host is not None and self.host not in MEMBERS:
             raise ValueError(_names("host", self.host, MEMBERS))
         if self.magnitude is not None and not spec.low <= self.magnitude <= spec.high:
-            raise ValueError(f"magnitude {self.magnitude} is outside [{spec.low}, {spec.high}] "
-                             f"({spec.magnitude_meaning})")
+            raise ValueError(
+                f"magnitude {self.magnitude} is outside [{spec.low}, {spec.high}] "
+                f"({spec.magnitude_meaning})"
+            )
         object.__setattr__(self, "actor", actor)
         if self.magnitude is None:
             object.__setattr__(self, "magnitude", spec.magnitude)
@@ -204,8 +214,10 @@ class Scenario(_Strict):
     @classmethod
     def _slug(cls, value: str) -> str:
         if len(value) > NAME_MAX or not SLUG.fullmatch(value):
-            raise ValueError(f"{_short(value)} is not a slug: expected 1-{NAME_MAX} lower-case "
-                             "letters, digits, - and _, starting with a letter or digit")
+            raise ValueError(
+                f"{_short(value)} is not a slug: expected 1-{NAME_MAX} lower-case "
+                "letters, digits, - and _, starting with a letter or digit"
+            )
         return value
 
     @field_validator("chairs")
@@ -237,8 +249,10 @@ class Scenario(_Strict):
                 raise ValueError(_names("lever", name, LEVERS))
             lever = LEVERS[name]
             if not lever.low <= low < high <= lever.high:
-                raise ValueError(f"sweep range {name} = [{low}, {high}] must be increasing and "
-                                 f"inside [{lever.low}, {lever.high}]")
+                raise ValueError(
+                    f"sweep range {name} = [{low}, {high}] must be increasing and "
+                    f"inside [{lever.low}, {lever.high}]"
+                )
         return value
 
     @field_validator("parameters")
@@ -250,8 +264,9 @@ class Scenario(_Strict):
                 raise ValueError(_names("parameter", name, table))
             spec = table[name]
             if not spec.low <= number <= spec.high:
-                raise ValueError(f"parameter {name} = {number} is outside "
-                                 f"[{spec.low}, {spec.high}]")
+                raise ValueError(
+                    f"parameter {name} = {number} is outside [{spec.low}, {spec.high}]"
+                )
         return value
 
     @field_validator("actors")
@@ -301,11 +316,19 @@ class Scenario(_Strict):
         try:
             return Scenario.model_validate({**self.model_dump(), **changes})
         except ValidationError as exc:
-            raise ScenarioError([ScenarioProblem(where, _key_text(loc), None, message)
-                                 for loc, message in _validation_problems(exc)]) from None
+            raise ScenarioError(
+                [
+                    ScenarioProblem(where, _key_text(loc), None, message)
+                    for loc, message in _validation_problems(exc)
+                ]
+            ) from None
         except _Inconsistent as exc:
-            raise ScenarioError([ScenarioProblem(where, _key_text(loc), None, message)
-                                 for loc, message in exc.problems]) from None
+            raise ScenarioError(
+                [
+                    ScenarioProblem(where, _key_text(loc), None, message)
+                    for loc, message in exc.problems
+                ]
+            ) from None
 
 
 class _Inconsistent(Exception):
@@ -334,48 +357,84 @@ def _inconsistencies(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     recorded = recorded_chairs()
     if recorded and start.year < min(recorded):
         first = min(recorded)
-        problems.append((("period", "start"), f"{start} is before {first}, the first year of "
-                         f"the record's chair history (seeds/chairs.csv); expected {first}Q1 "
-                         "or later"))
+        problems.append(
+            (
+                ("period", "start"),
+                f"{start} is before {first}, the first year of "
+                f"the record's chair history (seeds/chairs.csv); expected {first}Q1 "
+                "or later",
+            )
+        )
     for year in s.chairs:
         if recorded and year < min(recorded):
-            problems.append((("chairs", year), f"year {year} is before the record's chair "
-                             f"history ({min(recorded)}-); expected a year in the period "
-                             f"{start}-{end}"))
+            problems.append(
+                (
+                    ("chairs", year),
+                    f"year {year} is before the record's chair "
+                    f"history ({min(recorded)}-); expected a year in the period "
+                    f"{start}-{end}",
+                )
+            )
     for i, shock in enumerate(s.shocks):
         if not start <= shock.quarter <= end:
-            problems.append((("shocks", i, "at"), f"shock {shock.type} at {shock.at} is "
-                             f"outside the period {start}-{end}; expected a quarter in it"))
+            problems.append(
+                (
+                    ("shocks", i, "at"),
+                    f"shock {shock.type} at {shock.at} is "
+                    f"outside the period {start}-{end}; expected a quarter in it",
+                )
+            )
     if problems:
         return problems
 
-    joins = [(i, sh) for i, sh in enumerate(s.shocks)
-             if sh.type == "accession" and sh.actor == "TLS"]
+    joins = [
+        (i, sh) for i, sh in enumerate(s.shocks) if sh.type == "accession" and sh.actor == "TLS"
+    ]
     accession = joins[0][1].quarter if joins else Quarter.parse(TLS_ACCESSION_QUARTER)
     by = "the scenario's accession shock" if joins else "its admission on 26 October 2025"
     first_tls = accession.year + 1
-    why = (f"Timor-Leste joins ASEAN in {accession} ({by}), so it can chair from "
-           f"{first_tls} at the earliest")
+    why = (
+        f"Timor-Leste joins ASEAN in {accession} ({by}), so it can chair from "
+        f"{first_tls} at the earliest"
+    )
     for year, code in s.chairs.items():
         if code == "TLS" and year in years and year < first_tls:
-            problems.append((("chairs", year), f"TLS cannot chair in {year}: {why}; expected "
-                             "another member, or an earlier `accession` shock for TLS"))
+            problems.append(
+                (
+                    ("chairs", year),
+                    f"TLS cannot chair in {year}: {why}; expected "
+                    "another member, or an earlier `accession` shock for TLS",
+                )
+            )
     try:
         schedule = chair_schedule(years, {**recorded, **s.chairs})
     except ValueError as exc:
-        problems.append((("period", "start"), f"{exc}; expected a start within the record's "
-                         "chair history (seeds/chairs.csv)"))
+        problems.append(
+            (
+                ("period", "start"),
+                f"{exc}; expected a start within the record's chair history (seeds/chairs.csv)",
+            )
+        )
         schedule = {}
     for year, code in schedule.items():
         if code == "TLS" and year < first_tls and year not in s.chairs:
             source = "the record" if year in recorded else "the rotation"
             loc = ("shocks", joins[0][0], "at") if joins else ("period",)
-            problems.append((loc, f"{source} gives TLS the chair in {year}, but {why}; "
-                             f"expected `chairs: {{{year}: ...}}` naming another member"))
+            problems.append(
+                (
+                    loc,
+                    f"{source} gives TLS the chair in {year}, but {why}; "
+                    f"expected `chairs: {{{year}: ...}}` naming another member",
+                )
+            )
     for i, shock in enumerate(s.shocks):
         if shock.type == "chair_change" and shock.actor == "TLS" and shock.quarter.year < first_tls:
-            problems.append((("shocks", i, "actor"), f"TLS cannot take the chair in "
-                             f"{shock.at}: {why}; expected another member"))
+            problems.append(
+                (
+                    ("shocks", i, "actor"),
+                    f"TLS cannot take the chair in {shock.at}: {why}; expected another member",
+                )
+            )
     return problems
 
 
@@ -471,12 +530,20 @@ class ScenarioLoader(yaml.SafeLoader):
         if event.anchor is not None:
             self._refuse(f"anchor &{event.anchor} is not allowed: {plain}", event)
         if event.tag is not None:
-            self._refuse(f"explicit tag {event.tag!r} is not allowed; expected a plain value "
-                         "(write 5, not !!int 5)", event)
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)) and len(
-                [p for p in self.path if p != "(a key)"]) >= MAX_DEPTH:
-            self._refuse(f"nested more than {MAX_DEPTH} levels deep; expected the flat "
-                         "structure of a scenario", event)
+            self._refuse(
+                f"explicit tag {event.tag!r} is not allowed; expected a plain value "
+                "(write 5, not !!int 5)",
+                event,
+            )
+        if (
+            isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent))
+            and len([p for p in self.path if p != "(a key)"]) >= MAX_DEPTH
+        ):
+            self._refuse(
+                f"nested more than {MAX_DEPTH} levels deep; expected the flat "
+                "structure of a scenario",
+                event,
+            )
         return super().compose_node(parent, index)
 
     def _refuse(self, problem: str, event: yaml.Event) -> None:
@@ -491,9 +558,17 @@ def _decode(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ScenarioError([ScenarioProblem(
-            shown, "", line, f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset "
-            f"{exc.start} (line {line}, column {column}) {exc.reason}; expected a UTF-8 file")]
+        raise ScenarioError(
+            [
+                ScenarioProblem(
+                    shown,
+                    "",
+                    line,
+                    f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset "
+                    f"{exc.start} (line {line}, column {column}) {exc.reason}; "
+                    "expected a UTF-8 file",
+                )
+            ]
         ) from None
     bad = [(m.start(), m.group()) for m in NOT_PRINTABLE.finditer(text)][:5]
     if bad:
@@ -501,9 +576,15 @@ def _decode(path: Path, data: bytes) -> str:
         for offset, char in bad:
             line = text.count("\n", 0, offset) + 1
             column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            problems.append(ScenarioProblem(
-                shown, "", line, f"column {column}: control character U+{ord(char):04X} is "
-                "not allowed; expected printable text (tabs and newlines are fine)"))
+            problems.append(
+                ScenarioProblem(
+                    shown,
+                    "",
+                    line,
+                    f"column {column}: control character U+{ord(char):04X} is "
+                    "not allowed; expected printable text (tabs and newlines are fine)",
+                )
+            )
         raise ScenarioError(problems)
     return text
 
@@ -525,8 +606,13 @@ def _kind(value: Any) -> str:
 _MERGE_TAGS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
 
 
-def _build(loader: ScenarioLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int],
-           problems: list[tuple[Path_, int, str]]) -> Any:
+def _build(
+    loader: ScenarioLoader,
+    node: yaml.Node,
+    path: Path_,
+    lines: dict[Path_, int],
+    problems: list[tuple[Path_, int, str]],
+) -> Any:
     """Construct ``node`` into plain data, recording each key path's line and every
     problem (bad or duplicate keys, unreadable values). Depth is capped by the loader."""
     lines.setdefault(path, node.start_mark.line + 1)
@@ -539,41 +625,56 @@ def _build(loader: ScenarioLoader, node: yaml.Node, path: Path_, lines: dict[Pat
             if key is _BAD:
                 continue
             if key in first:
-                problems.append(((*path, key), line, f"duplicate key {key!r}: first on line "
-                                 f"{first[key]}, again on line {line}; expected each key once"))
+                problems.append(
+                    (
+                        (*path, key),
+                        line,
+                        f"duplicate key {key!r}: first on line "
+                        f"{first[key]}, again on line {line}; expected each key once",
+                    )
+                )
                 continue
             first[key] = line
             lines[(*path, key)] = line
             out[key] = _build(loader, value_node, (*path, key), lines, problems)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, (*path, i), lines, problems)
-                for i, item in enumerate(node.value)]
+        return [
+            _build(loader, item, (*path, i), lines, problems) for i, item in enumerate(node.value)
+        ]
     if node.tag in _MERGE_TAGS:
-        problems.append((path, node.start_mark.line + 1,
-                         f"{node.value!r} is not allowed as a value; expected plain text"))
+        problems.append(
+            (
+                path,
+                node.start_mark.line + 1,
+                f"{node.value!r} is not allowed as a value; expected plain text",
+            )
+        )
         return None
     try:
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        problems.append((path, node.start_mark.line + 1,
-                         f"cannot read the value {_short(node.value)}: {exc}"))
+        problems.append(
+            (path, node.start_mark.line + 1, f"cannot read the value {_short(node.value)}: {exc}")
+        )
         return None
 
 
 _BAD = object()
 
 
-def _build_key(loader: ScenarioLoader, node: yaml.Node, path: Path_,
-               problems: list[tuple[Path_, int, str]]) -> Any:
+def _build_key(
+    loader: ScenarioLoader, node: yaml.Node, path: Path_, problems: list[tuple[Path_, int, str]]
+) -> Any:
     """A mapping key: text, or a year (integer) directly under ``chairs``."""
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.ScalarNode):
         problems.append((path, line, "a key must be a plain name, not a list or a mapping"))
         return _BAD
     if node.tag in _MERGE_TAGS:
-        problems.append((path, line, f"merge key {node.value!r} is not allowed; write the "
-                         "keys out"))
+        problems.append(
+            (path, line, f"merge key {node.value!r} is not allowed; write the keys out")
+        )
         return _BAD
     try:
         key = loader.construct_object(node)
@@ -589,8 +690,9 @@ def _build_key(loader: ScenarioLoader, node: yaml.Node, path: Path_,
     else:
         expected = "a name (text)"
     shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-    problems.append(((*path, shown), line, f"key {_short(node.value)} is {_kind(key)}; "
-                     f"expected {expected}"))
+    problems.append(
+        ((*path, shown), line, f"key {_short(node.value)} is {_kind(key)}; expected {expected}")
+    )
     return _BAD
 
 
@@ -603,8 +705,16 @@ def _parse_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     except OSError as exc:
         raise ScenarioError([ScenarioProblem(shown, "", None, f"cannot read: {exc}")]) from None
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError([ScenarioProblem(shown, "", None, f"is larger than {MAX_FILE_BYTES} "
-                                             "bytes; expected a small scenario file")])
+        raise ScenarioError(
+            [
+                ScenarioProblem(
+                    shown,
+                    "",
+                    None,
+                    f"is larger than {MAX_FILE_BYTES} bytes; expected a small scenario file",
+                )
+            ]
+        )
     result, lines = _parse_bytes(path, data)
     return copy.deepcopy(result), dict(lines)
 
@@ -625,8 +735,16 @@ def _parse_bytes(path: Path, data: bytes) -> tuple[dict[str, Any], dict[Path_, i
         mark = exc.problem_mark or exc.context_mark
         context = f" ({exc.context})" if exc.context else ""
         key = _key_text(exc.loc) if isinstance(exc, _Refused) else ""
-        raise ScenarioError([ScenarioProblem(shown, key, mark.line + 1 if mark else None,
-                                             f"invalid YAML: {exc.problem}{context}")]) from None
+        raise ScenarioError(
+            [
+                ScenarioProblem(
+                    shown,
+                    key,
+                    mark.line + 1 if mark else None,
+                    f"invalid YAML: {exc.problem}{context}",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:  # the reader's (unmarked) errors
         position = getattr(exc, "position", None)
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
@@ -634,11 +752,17 @@ def _parse_bytes(path: Path, data: bytes) -> tuple[dict[str, Any], dict[Path_, i
     finally:
         loader.dispose()
     if problems:
-        raise ScenarioError([ScenarioProblem(shown, _key_text(p), line, message)
-                             for p, line, message in problems])
+        raise ScenarioError(
+            [ScenarioProblem(shown, _key_text(p), line, message) for p, line, message in problems]
+        )
     if result is not None and not isinstance(result, dict):
-        raise ScenarioError([ScenarioProblem(shown, "", 1, "expected a mapping of scenario "
-                                             f"keys, got {_kind(result)}")])
+        raise ScenarioError(
+            [
+                ScenarioProblem(
+                    shown, "", 1, f"expected a mapping of scenario keys, got {_kind(result)}"
+                )
+            ]
+        )
     return result or {}, lines
 
 
@@ -697,14 +821,15 @@ def _parent_file(name: Any, path: Path, root: Path) -> tuple[Path | None, str]:
     """The file ``extends: name`` in ``path`` names, or None and what is wrong with it."""
     folder = _display(root)
     folder = "the current folder" if folder == "." else f"{folder}/"
-    expected = (f"expected a relative path to a .yaml file inside {folder} (like "
-                "baseline.yaml or ../../baseline.yaml)")
+    expected = (
+        f"expected a relative path to a .yaml file inside {folder} (like "
+        "baseline.yaml or ../../baseline.yaml)"
+    )
     if not isinstance(name, str) or not name.strip():
         return None, f"got {_kind(name)}; {expected}"
     if "\0" in name or "\\" in name or len(name) > 255:
         return None, f"{_short(name)} is not a usable path; {expected}"
-    if (PurePosixPath(name).is_absolute() or PureWindowsPath(name).drive
-            or name.startswith("~")):
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).drive or name.startswith("~"):
         return None, f"{_short(name)} is an absolute path; {expected}"
     if PurePosixPath(name).suffix not in (".yaml", ".yml"):
         return None, f"{_short(name)} is not a .yaml file; {expected}"
@@ -725,8 +850,9 @@ def _load_located(path: Path, chain: tuple[Path, ...], root: Path) -> _Located:
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError([ScenarioProblem(_display(chain[-1]), "extends", None,
-                                             f"inheritance cycle: {cycle}")])
+        raise ScenarioError(
+            [ScenarioProblem(_display(chain[-1]), "extends", None, f"inheritance cycle: {cycle}")]
+        )
     data, lines = _parse_yaml(path)
     shown = _display(path)
     located = _Located(data, {p: (shown, line) for p, line in lines.items()})
@@ -734,8 +860,7 @@ def _load_located(path: Path, chain: tuple[Path, ...], root: Path) -> _Located:
         return located
     parent, problem = _parent_file(data["extends"], path, root)
     if parent is None:
-        raise ScenarioError([ScenarioProblem(shown, "extends", lines.get(("extends",)),
-                                             problem)])
+        raise ScenarioError([ScenarioProblem(shown, "extends", lines.get(("extends",)), problem)])
     return _merge(_load_located(parent, (*chain, path), root), located)
 
 
@@ -747,8 +872,11 @@ def _message(error: dict[str, Any], loc: Path_) -> str:
     if kind == "missing":
         return "is required"
     message = str(error["msg"]).removeprefix("Value error, ")
-    if kind != "value_error" and "input" in error and not isinstance(error["input"],
-                                                                      dict | list | tuple):
+    if (
+        kind != "value_error"
+        and "input" in error
+        and not isinstance(error["input"], dict | list | tuple)
+    ):
         message += f", got {_short(error['input'])}"
     return message
 
@@ -765,12 +893,16 @@ def _shape(loc: Path_) -> Path_:
 
 
 _MODEL_AT: dict[Path_, type[BaseModel]] = {
-    (): Scenario, ("period",): Period, ("shocks", "*"): ShockSpec, ("actors", "*"): ActorOverride,
+    (): Scenario,
+    ("period",): Period,
+    ("shocks", "*"): ShockSpec,
+    ("actors", "*"): ActorOverride,
 }
 
 
-def _locate(where: dict[Path_, tuple[str, int]], loc: Path_, fallback: str
-            ) -> tuple[str, int | None]:
+def _locate(
+    where: dict[Path_, tuple[str, int]], loc: Path_, fallback: str
+) -> tuple[str, int | None]:
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in where:
             return where[loc[:cut]]
@@ -781,8 +913,11 @@ def _validation_problems(exc: ValidationError) -> list[tuple[Path_, str]]:
     """pydantic's errors as (key path, message), without its internal path parts."""
     out = []
     for error in exc.errors():
-        loc = tuple(part for part in error["loc"]
-                    if not str(part).startswith("function-") and part != "[key]")
+        loc = tuple(
+            part
+            for part in error["loc"]
+            if not str(part).startswith("function-") and part != "[key]"
+        )
         out.append((loc, _message(error, loc)))
     return out
 
@@ -795,8 +930,9 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, ValueError):
         found = False
     if not found:
-        raise ScenarioError([ScenarioProblem(str(path), "", None, "file not found; expected "
-                                             "a scenario .yaml file")])
+        raise ScenarioError(
+            [ScenarioProblem(str(path), "", None, "file not found; expected a scenario .yaml file")]
+        )
     top = _display(path.resolve())
     located = _load_located(path, (), scenario_root(path))
     try:
@@ -815,11 +951,16 @@ def load_scenario(path: str | Path) -> Scenario:
     raise ScenarioError(problems)
 
 
-def _own_chairs_outside(s: Scenario, where: dict[Path_, tuple[str, int]], top: str
-                        ) -> list[tuple[Path_, str]]:
+def _own_chairs_outside(
+    s: Scenario, where: dict[Path_, tuple[str, int]], top: str
+) -> list[tuple[Path_, str]]:
     """Chair years outside the period, when written in the file itself (a child that
     shortens its parent's period may inherit chairs it does not simulate)."""
-    return [(("chairs", year), f"year {year} is outside the period {s.start}-{s.end}; "
-             "expected a year in it") for year in s.chairs
-            if not s.start.year <= year <= s.end.year and where.get(("chairs", year),
-                                                                  (top,))[0] == top]
+    return [
+        (
+            ("chairs", year),
+            f"year {year} is outside the period {s.start}-{s.end}; expected a year in it",
+        )
+        for year in s.chairs
+        if not s.start.year <= year <= s.end.year and where.get(("chairs", year), (top,))[0] == top
+    ]

@@ -26,28 +26,110 @@ from model.scenario import Scenario, ScenarioError, load_scenario
 from model.shocks import SHOCK_TYPES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-FILES = sorted(p.relative_to(SCENARIOS) for p in
-               [*SCENARIOS.glob("*.yaml"), *SCENARIOS.glob("classroom/*/*.yaml")])
+FILES = sorted(
+    p.relative_to(SCENARIOS)
+    for p in [*SCENARIOS.glob("*.yaml"), *SCENARIOS.glob("classroom/*/*.yaml")]
+)
 ORIGINALS = {rel: (SCENARIOS / rel).read_bytes() for rel in FILES}
 PARSED = {rel: yaml.safe_load(text) for rel, text in ORIGINALS.items()}
 
-KEYS = [*Scenario.model_fields, "extends", "start", "end", "at", "type", "actor", "host",
-        "magnitude", "lever", "value", "note", "pressure", "engagement", "relations",
-        "sanctions_tightness", "us_pressure", "chair_pull", *AGENTS[:4]]
-WORDS = ["2024Q1", "2024Q5", "1999Q4", "2100Q4", "0000Q1", "TLS", "LAO", "PRK", "baseline.yaml",
-         "../baseline.yaml", "../../../etc/passwd", "/etc/hostname", "~/x.yaml", "a\0b.yaml",
-         "evil\n", "Not A Slug", "x" * 300, *SHOCK_TYPES]
-SCALARS = (st.none() | st.booleans() | st.integers() | st.integers(min_value=1990, max_value=2040)
-           | st.floats() | st.text(max_size=12) | st.sampled_from(WORDS))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6)
-                                        | st.integers(1990, 2040), inner, max_size=3),
-                      max_leaves=8)
-SNIPPETS = ["&a ", "*a", "&a [1, 2]\nb: *a", "!!int ", "!!python/object/apply:os.system ['id'] ",
-            "!tag ", "<<: {seed: 1}\n", "? [a, b]\n: c\n", "- ", "{", "[", "}", "]", ": ", "---\n",
-            "...\n", "%TAG ! tag:x,2000:\n", "\t", "\x00", "\x07", "\u2028", "\ufeff", "'",
-            '"\\x07"', "seed: true\n", "seed: 1\n", "name: x\n", "2024: TLS\n", "0x10", "1e400",
-            ".nan", "2024-13-45", "9" * 5000, "[" * 200, "{a: " * 50]
+KEYS = [
+    *Scenario.model_fields,
+    "extends",
+    "start",
+    "end",
+    "at",
+    "type",
+    "actor",
+    "host",
+    "magnitude",
+    "lever",
+    "value",
+    "note",
+    "pressure",
+    "engagement",
+    "relations",
+    "sanctions_tightness",
+    "us_pressure",
+    "chair_pull",
+    *AGENTS[:4],
+]
+WORDS = [
+    "2024Q1",
+    "2024Q5",
+    "1999Q4",
+    "2100Q4",
+    "0000Q1",
+    "TLS",
+    "LAO",
+    "PRK",
+    "baseline.yaml",
+    "../baseline.yaml",
+    "../../../etc/passwd",
+    "/etc/hostname",
+    "~/x.yaml",
+    "a\0b.yaml",
+    "evil\n",
+    "Not A Slug",
+    "x" * 300,
+    *SHOCK_TYPES,
+]
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=1990, max_value=2040)
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(WORDS)
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(KEYS) | st.text(max_size=6) | st.integers(1990, 2040), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+SNIPPETS = [
+    "&a ",
+    "*a",
+    "&a [1, 2]\nb: *a",
+    "!!int ",
+    "!!python/object/apply:os.system ['id'] ",
+    "!tag ",
+    "<<: {seed: 1}\n",
+    "? [a, b]\n: c\n",
+    "- ",
+    "{",
+    "[",
+    "}",
+    "]",
+    ": ",
+    "---\n",
+    "...\n",
+    "%TAG ! tag:x,2000:\n",
+    "\t",
+    "\x00",
+    "\x07",
+    "\u2028",
+    "\ufeff",
+    "'",
+    '"\\x07"',
+    "seed: true\n",
+    "seed: 1\n",
+    "name: x\n",
+    "2024: TLS\n",
+    "0x10",
+    "1e400",
+    ".nan",
+    "2024-13-45",
+    "9" * 5000,
+    "[" * 200,
+    "{a: " * 50,
+]
 
 
 def _paths(data, prefix=()):
@@ -116,7 +198,7 @@ def text_mutation(draw, rel):
         elif action == "bytes":
             content = content[:at] + draw(st.binary(max_size=8)) + content[at:]
         elif action == "delete":
-            content = content[:at] + content[at + draw(st.integers(1, 200)):]
+            content = content[:at] + content[at + draw(st.integers(1, 200)) :]
         else:
             lines = content.split(b"\n")
             line = draw(st.integers(0, len(lines) - 1))
@@ -148,9 +230,17 @@ def tree(tmp_path_factory) -> Path:
     return root
 
 
-@settings(max_examples=2000, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.large_base_example])
+@settings(
+    max_examples=2000,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(case=scenario_file())
 def test_validate_and_loader_only_exit_0_or_2(tree, case):
     rel, content = case

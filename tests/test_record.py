@@ -418,11 +418,17 @@ def test_cli_on_broken_record_exits_2_with_problem_on_stderr(seeds_copy):
 
 @pytest.mark.parametrize(
     "corruption",
-    ["statement-year-20-digits", "chair-year-20-digits", "unknown-meeting",
-     "duplicate-header-column", "not-utf8"],
+    [
+        "statement-year-20-digits",
+        "chair-year-20-digits",
+        "unknown-meeting",
+        "duplicate-header-column",
+        "not-utf8",
+    ],
 )
-def test_cli_events_exits_2_on_inputs_that_used_to_crash(seeds_copy, corruption, monkeypatch,
-                                                         capsys):
+def test_cli_events_exits_2_on_inputs_that_used_to_crash(
+    seeds_copy, corruption, monkeypatch, capsys
+):
     from model.cli import main
 
     file, line, column, fragment = CORRUPTIONS[corruption](seeds_copy)

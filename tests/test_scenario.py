@@ -50,7 +50,10 @@ def test_baseline_has_the_real_rotation():
 
 def test_extends_deep_merges_and_appends_shocks(tmp_path):
     write(tmp_path, "base.yaml", BASE)
-    child = write(tmp_path, "child.yaml", """\
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """\
         name: child
         title: A child
         description: Inherits.
@@ -58,7 +61,8 @@ def test_extends_deep_merges_and_appends_shocks(tmp_path):
         levers: {us_pressure: 0.9}
         shocks:
           - {at: 2025Q1, type: nuclear_test}
-        """)
+        """,
+    )
     s = load_scenario(child)
     assert s.name == "child" and s.replicates == 4
     assert s.levers == {"sanctions_tightness": 0.7, "us_pressure": 0.9}
@@ -70,26 +74,56 @@ def test_extends_deep_merges_and_appends_shocks(tmp_path):
     ("body", "key", "line", "needle"),
     [
         (BASE + "replicate: 5\n", "replicate", 10, "did you mean 'replicates'"),
-        (BASE.replace("sanctions_tightness", "sanction_tightness"), "levers", 7,
-         "did you mean 'sanctions_tightness'"),
-        (BASE.replace("missile_test", "missile_tests"), "shocks[0].type", 9,
-         "did you mean 'missile_test'"),
+        (
+            BASE.replace("sanctions_tightness", "sanction_tightness"),
+            "levers",
+            7,
+            "did you mean 'sanctions_tightness'",
+        ),
+        (
+            BASE.replace("missile_test", "missile_tests"),
+            "shocks[0].type",
+            9,
+            "did you mean 'missile_test'",
+        ),
         (BASE + "actors: {LOA: {engagement: 0.9}}\n", "actors", 10, "did you mean 'LAO'"),
         (BASE + "chairs: {2024: LAOS}\n", "chairs", 10, "did you mean 'LAO'"),
         (BASE.replace("2024Q2", "2024Q5"), "shocks[0].at", 9, "like 2024Q3"),
         (BASE.replace("end: 2025Q4", "end: 2023Q4"), "period", 4, "after end"),
         (BASE.replace("0.7}", "1.7}"), "levers", 7, "outside [0.0, 1.0]"),
         (BASE.replace("2024Q2", "2026Q2"), "shocks[0].at", 9, "outside the period"),
-        (BASE.replace("type: missile_test", "type: nuclear_test, actor: LAO"), "shocks[0]", 9,
-         "cannot have a nuclear_test"),
+        (
+            BASE.replace("type: missile_test", "type: nuclear_test, actor: LAO"),
+            "shocks[0]",
+            9,
+            "cannot have a nuclear_test",
+        ),
         (BASE.replace("title: A base\n", ""), "title", None, "is required"),
         (BASE + "parameters: {chair_pul: 0.5}\n", "parameters", 10, "did you mean 'chair_pull'"),
-        (BASE + "actors: {LAO: {engagment: 0.5}}\n", "actors.LAO.engagment", 10,
-         "did you mean 'engagement'"),
+        (
+            BASE + "actors: {LAO: {engagment: 0.5}}\n",
+            "actors.LAO.engagment",
+            10,
+            "did you mean 'engagement'",
+        ),
         (BASE.replace("name: base", "name: Not A Slug"), "name", 1, "not a slug"),
     ],
-    ids=["key", "lever", "shock-type", "actor", "chair", "quarter", "period", "lever-range",
-         "shock-period", "shock-actor", "missing", "parameter", "actor-key", "slug"],
+    ids=[
+        "key",
+        "lever",
+        "shock-type",
+        "actor",
+        "chair",
+        "quarter",
+        "period",
+        "lever-range",
+        "shock-period",
+        "shock-actor",
+        "missing",
+        "parameter",
+        "actor-key",
+        "slug",
+    ],
 )
 def test_errors_name_file_key_line_and_fix(tmp_path, body, key, line, needle):
     path = write(tmp_path, "bad.yaml", body)
@@ -128,8 +162,11 @@ def test_missing_parent_and_yaml_syntax_errors(tmp_path):
 
 
 def test_yaml_is_read_with_a_safe_loader(tmp_path):
-    unsafe = write(tmp_path, "unsafe.yaml",
-                   BASE + "description: !!python/object/apply:os.system ['echo hacked']\n")
+    unsafe = write(
+        tmp_path,
+        "unsafe.yaml",
+        BASE + "description: !!python/object/apply:os.system ['echo hacked']\n",
+    )
     (problem,) = problems_of(unsafe)
     assert "invalid YAML" in problem.message
 
@@ -163,8 +200,8 @@ def test_scenarios_readme_documents_every_key_lever_shock_and_override():
 # --- hostile or malformed input: exit 2, a message naming file, line and key -----------
 
 LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n"
-    for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
 """The 'billion laughs': nine levels of nine aliases, 9^9 strings once expanded."""
 
 
@@ -172,12 +209,20 @@ LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     ("body", "key", "line", "needle"),
     [
         (LAUGHS, "a", 1, "anchor &a is not allowed"),
-        (BASE + "levers: {sanctions_tightness: *x}\n", "levers.sanctions_tightness", 10,
-         "alias *x is not allowed"),
+        (
+            BASE + "levers: {sanctions_tightness: *x}\n",
+            "levers.sanctions_tightness",
+            10,
+            "alias *x is not allowed",
+        ),
         (BASE.replace("seed: 1", "seed: !!int 1"), "seed", 6, "explicit tag"),
         (BASE + "!!int 5: 3\n", "(a key)", 10, "explicit tag"),
-        (BASE + "x: " + "[" * 3000 + "]" * 3000 + "\n", "x[0][0][0]... (32 levels)", 10,
-         "nested more than 32 levels"),
+        (
+            BASE + "x: " + "[" * 3000 + "]" * 3000 + "\n",
+            "x[0][0][0]... (32 levels)",
+            10,
+            "nested more than 32 levels",
+        ),
         (BASE + "seed: 7\n", "seed", 10, "duplicate key 'seed': first on line 6, again on line 10"),
         (BASE.replace("seed: 1", "seed: true"), "seed", 6, "valid integer, got True"),
         (BASE.replace("replicates: 4", "replicates: 4.0"), "replicates", 5, "valid integer"),
@@ -193,26 +238,67 @@ LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         (BASE.replace("name: base", "name: ../up"), "name", 1, "is not a slug"),
         (BASE.replace("For tests.", '"bell \\a"'), "description", 3, "control character U+0007"),
         (BASE.replace("end: 2025Q4", "end: 2024Q5"), "period.end", 4, "not a quarter"),
-        (BASE.replace("start: 2024Q1", "start: 1990Q1"), "period.start", 4,
-         "before 2000, the first year of the record's chair history"),
+        (
+            BASE.replace("start: 2024Q1", "start: 1990Q1"),
+            "period.start",
+            4,
+            "before 2000, the first year of the record's chair history",
+        ),
         (BASE + "chairs: {1800: LAO}\n", "chairs.1800", 10, "before the record's chair history"),
         (BASE + "chairs: {2031: LAO}\n", "chairs.2031", 10, "outside the period 2024Q1-2025Q4"),
         (BASE + "chairs: {99999: LAO}\n", "chairs", 10, "out of range"),
         (BASE + "chairs: {2025: TLS}\n", "chairs.2025", 10, "TLS cannot chair in 2025"),
-        (BASE + "  - {at: 2025Q1, type: chair_change, actor: TLS}\n", "shocks[1].actor", 10,
-         "TLS cannot take the chair in 2025Q1"),
-        (BASE.replace("2025Q4", "2030Q4") + "  - {at: 2029Q1, type: accession, actor: TLS}\n",
-         "shocks[1].at", 10, "the rotation gives TLS the chair in 2029"),
+        (
+            BASE + "  - {at: 2025Q1, type: chair_change, actor: TLS}\n",
+            "shocks[1].actor",
+            10,
+            "TLS cannot take the chair in 2025Q1",
+        ),
+        (
+            BASE.replace("2025Q4", "2030Q4") + "  - {at: 2029Q1, type: accession, actor: TLS}\n",
+            "shocks[1].at",
+            10,
+            "the rotation gives TLS the chair in 2029",
+        ),
         (BASE + "start: 2024-13-45\n", "start", 10, "cannot read the value"),
-        (BASE + "parameters: {chair_pull: " + "9" * 5000 + "}\n", "parameters.chair_pull", 10,
-         "cannot read the value"),
+        (
+            BASE + "parameters: {chair_pull: " + "9" * 5000 + "}\n",
+            "parameters.chair_pull",
+            10,
+            "cannot read the value",
+        ),
     ],
-    ids=["alias-bomb", "alias", "tag-on-value", "tag-on-key", "deep-nesting", "duplicate-key",
-         "seed-true", "int-as-float", "bool-as-number", "int-as-bool", "superscript-key",
-         "int-key", "quoted-year", "bool-year", "complex-key", "name-newline", "name-long",
-         "name-path", "control-escape", "quarter-5", "period-before-record", "chair-1800",
-         "chair-outside-period", "chair-year-range", "tls-before-member", "tls-chair-change",
-         "tls-rotation-before-accession", "bad-timestamp", "huge-int"],
+    ids=[
+        "alias-bomb",
+        "alias",
+        "tag-on-value",
+        "tag-on-key",
+        "deep-nesting",
+        "duplicate-key",
+        "seed-true",
+        "int-as-float",
+        "bool-as-number",
+        "int-as-bool",
+        "superscript-key",
+        "int-key",
+        "quoted-year",
+        "bool-year",
+        "complex-key",
+        "name-newline",
+        "name-long",
+        "name-path",
+        "control-escape",
+        "quarter-5",
+        "period-before-record",
+        "chair-1800",
+        "chair-outside-period",
+        "chair-year-range",
+        "tls-before-member",
+        "tls-chair-change",
+        "tls-rotation-before-accession",
+        "bad-timestamp",
+        "huge-int",
+    ],
 )
 def test_hostile_input_is_a_located_error(tmp_path, body, key, line, needle):
     path = write(tmp_path, "bad.yaml", body)
@@ -227,14 +313,18 @@ def test_hostile_input_is_a_located_error(tmp_path, body, key, line, needle):
 def test_tls_can_chair_after_an_earlier_accession_shock(tmp_path):
     early = BASE + "  - {at: 2024Q1, type: accession, actor: TLS}\nchairs: {2025: TLS}\n"
     assert load_scenario(write(tmp_path, "early.yaml", early)).chairs == {2025: "TLS"}
-    assert load_scenario(write(tmp_path, "later.yaml", BASE.replace("2025Q4", "2026Q4")
-                                + "chairs: {2026: TLS}\n")).chairs == {2026: "TLS"}
+    assert load_scenario(
+        write(tmp_path, "later.yaml", BASE.replace("2025Q4", "2026Q4") + "chairs: {2026: TLS}\n")
+    ).chairs == {2026: "TLS"}
 
 
 def test_inherited_chairs_outside_a_shorter_period_are_fine(tmp_path):
     write(tmp_path, "base.yaml", BASE.replace("2025Q4", "2027Q4") + "chairs: {2027: SGP}\n")
-    child = write(tmp_path, "child.yaml", "name: child\nextends: base.yaml\n"
-                  "period: {start: 2024Q1, end: 2025Q4}\n")
+    child = write(
+        tmp_path,
+        "child.yaml",
+        "name: child\nextends: base.yaml\nperiod: {start: 2024Q1, end: 2025Q4}\n",
+    )
     assert load_scenario(child).chairs == {2027: "SGP"}
 
 
@@ -244,7 +334,8 @@ def test_non_utf8_bytes_name_the_offset_and_line(tmp_path, raw):
     path.write_bytes(BASE.encode().replace(b"For tests.", b"For " + raw + b" tests."))
     (problem,) = problems_of(path)
     assert problem.line == 3 and f"at offset {BASE.index('For tests.') + 4} (line 3" in (
-        problem.message)
+        problem.message
+    )
     assert "expected a UTF-8 file" in problem.message
 
 
@@ -332,9 +423,13 @@ def test_every_shipped_and_classroom_scenario_validates(capsys):
 
 @pytest.mark.parametrize("case", ["seed-true", "period", "dup", "laughs", "nonutf8"])
 def test_cli_exits_2_and_run_writes_nothing(tmp_path, capsys, case, monkeypatch):
-    body = {"seed-true": BASE.replace("seed: 1", "seed: true"),
-            "period": BASE.replace("start: 2024Q1", "start: 1990Q1"),
-            "dup": BASE + "seed: 7\n", "laughs": LAUGHS, "nonutf8": None}[case]
+    body = {
+        "seed-true": BASE.replace("seed: 1", "seed: true"),
+        "period": BASE.replace("start: 2024Q1", "start: 1990Q1"),
+        "dup": BASE + "seed: 7\n",
+        "laughs": LAUGHS,
+        "nonutf8": None,
+    }[case]
     path = tmp_path / "bad.yaml"
     if body is None:
         path.write_bytes(b"name: \xff\n")
@@ -345,7 +440,8 @@ def test_cli_exits_2_and_run_writes_nothing(tmp_path, capsys, case, monkeypatch)
     assert main(["run", str(path), "--replicates", "1"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and all(
-        line.startswith("error: ") and "bad.yaml" in line for line in err.splitlines())
+        line.startswith("error: ") and "bad.yaml" in line for line in err.splitlines()
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 
