@@ -549,6 +549,18 @@ class ScenarioLoader(yaml.SafeLoader):
     def _refuse(self, problem: str, event: yaml.Event) -> None:
         raise _Refused(problem, event.start_mark, tuple(self.path))
 
+    def fetch_flow_collection_start(self, token_class: type) -> None:
+        """Refuse deep ``[[[...`` already while scanning: PyYAML's scanner looks up to 1024
+        characters ahead for a possible key, at a cost that grows with the nesting."""
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(
+                f"nested more than {MAX_DEPTH} levels deep; expected the flat structure of a "
+                "scenario",
+                self.get_mark(),
+                tuple(self.path),
+            )
+        super().fetch_flow_collection_start(token_class)
+
 
 def _decode(path: Path, data: bytes) -> str:
     """UTF-8 text of the file; a bad byte is reported by offset, line and column."""
