@@ -453,3 +453,22 @@ def test_cli_rejects_a_negative_seed_override(tmp_path, capsys):
         main(["run", str(good), "--seed", "-1", "--out", str(tmp_path / "o")])
     assert caught.value.code == 2 and "non-negative integer" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_broken_record_is_reported_as_the_record(tmp_path, monkeypatch, capsys):
+    from model.initial import cached_record, recorded_chairs
+    from model.record import SEEDS_ENV
+
+    good = write(tmp_path, "good.yaml", BASE)
+    monkeypatch.setenv(SEEDS_ENV, str(tmp_path / "no-seeds"))
+    cached_record.cache_clear()
+    recorded_chairs.cache_clear()
+    try:
+        assert main(["validate", str(good)]) == 2
+    finally:
+        monkeypatch.delenv(SEEDS_ENV)
+        cached_record.cache_clear()
+        recorded_chairs.cache_clear()
+    err = capsys.readouterr().err.splitlines()
+    assert "error: chairs.csv: file not found in" in "\n".join(err)
+    assert not any("good.yaml" in line for line in err)
