@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.codes import DPRK, MEETINGS, MEMBERS
+from model.codes import DPRK, MEMBERS, STATEMENT_MEETINGS
 from model.record import Record
 
 EXCHANGE_YEARS: dict[int, str] = {
@@ -31,7 +31,6 @@ EXCHANGE_YEARS: dict[int, str] = {
 }
 VISIT_CAMEOS = ("042",)
 AGGREGATE = re.compile(r"aggregate:\s*(\d+)")
-MINISTERIAL_MEETINGS = ("ADMM", "AMM", "ministerial")
 
 
 @dataclass(frozen=True)
@@ -46,13 +45,19 @@ class Targets:
 
     def without_year(self, year: int) -> Targets:
         """The same targets with one statement year left out (leave-one-out)."""
-        return Targets(tuple(t for t in self.tones if t[0] != year), self.exchanges,
-                       self.goldstein_share, self.first_year, self.last_year)
+        return Targets(
+            tuple(t for t in self.tones if t[0] != year),
+            self.exchanges,
+            self.goldstein_share,
+            self.first_year,
+            self.last_year,
+        )
 
 
 def model_meeting(meeting: str) -> str:
-    """The simulated meeting an observed one corresponds to."""
-    return MEETINGS[0] if meeting in MINISTERIAL_MEETINGS else MEETINGS[1]
+    """The simulated meeting an observed one corresponds to (the record's loader has
+    checked that ``meeting`` is one of STATEMENT_MEETINGS)."""
+    return STATEMENT_MEETINGS[meeting]
 
 
 def _count(note: str) -> int:
@@ -95,11 +100,15 @@ def observed_targets(record: Record, first_year: int = 2000, last_year: int = 20
     """The calibration targets from the record, within the simulated years."""
     st = record.statements
     st = st[(st["year"] >= first_year) & (st["year"] <= last_year)]
-    tones = tuple((int(y), model_meeting(m), int(t))
-                  for y, m, t in zip(st["year"], st["meeting"], st["tone"], strict=True))
-    exchanges = {y: float(exchange_count(record.events, y)) for y in EXCHANGE_YEARS
-                 if first_year <= y <= last_year}
-    ev = record.events[(record.events["year"] >= first_year)
-                       & (record.events["year"] <= last_year)]
+    tones = tuple(
+        (int(y), model_meeting(m), int(t))
+        for y, m, t in zip(st["year"], st["meeting"], st["tone"], strict=True)
+    )
+    exchanges = {
+        y: float(exchange_count(record.events, y))
+        for y in EXCHANGE_YEARS
+        if first_year <= y <= last_year
+    }
+    ev = record.events[(record.events["year"] >= first_year) & (record.events["year"] <= last_year)]
     net = member_goldstein(zip(ev["source"], ev["target"], ev["goldstein"], strict=True))
     return Targets(tones, exchanges, shares(net), first_year, last_year)
