@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from model.errors import InputError, UsageError
@@ -18,9 +19,22 @@ BAD_INPUT = 2  # an internal error propagates: Python prints the traceback and e
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text}")
     return value
 
 
@@ -258,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run scenario ensembles and write results folders")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     p.add_argument("--replicates", type=_positive, help="override the scenario's replicates")
-    p.add_argument("--seed", type=int, help="override the scenario's root seed")
+    p.add_argument("--seed", type=_seed, help="override the scenario's root seed")
     p.add_argument("--out", help="results folder (default results/<name>; with several "
                                  "scenarios, a parent folder)")
     _executor_options(p)
@@ -273,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="comparison folder (default results/compare-<a>-vs-<b>...)")
     p.add_argument("--replicates", type=_positive,
                    help="replicates for every scenario (default: the first's)")
-    p.add_argument("--seed", type=int, help="common root seed (default: the first scenario's)")
+    p.add_argument("--seed", type=_seed, help="common root seed (default: the first scenario's)")
     _executor_options(p)
     p.set_defaults(func=_cmd_compare)
 
@@ -283,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=_positive, default=256,
                    help="SALib base samples: sobol runs N*(D+2), morris N*(D+1); D = levers")
     p.add_argument("--out", help="sweep folder (default results/<name>-sweep-<method>)")
-    p.add_argument("--seed", type=int, help="sampling and run seed (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, help="sampling and run seed (default: the scenario's)")
     _executor_options(p)
     p.set_defaults(func=_cmd_sweep)
 
@@ -295,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generations", type=_positive, default=4)
     p.add_argument("--draws", type=_positive, default=100,
                    help="posterior predictive simulations for the report")
-    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--seed", type=_seed, default=2025)
     _executor_options(p)
     p.add_argument("--loo", action="store_true",
                    help="also refit without each statement year and predict it")
@@ -320,12 +334,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cache
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (main() may be called many times in-process)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
 
     from model.safe_output import interruptible
 
-    parser = build_parser()
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         with interruptible():  # SIGTERM like Ctrl-C: unfinished outputs go, old ones stay

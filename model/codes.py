@@ -43,3 +43,14 @@ TONES: dict[int, str] = {
 VOICES: tuple[str, ...] = ("consensus", "split", "none")
 MEETINGS: tuple[str, ...] = ("ministerial", "summit")
 """The two ASEAN meetings per year the model simulates: mid-year (Q3) and year-end (Q4)."""
+
+STATEMENT_MEETINGS: dict[str, str] = {
+    "AMM": "ministerial",  # ASEAN Foreign Ministers' Meeting, mid-year
+    "ADMM": "ministerial",  # ASEAN Defence Ministers' Meeting
+    "ARF": "ministerial",  # ASEAN Regional Forum, held with the AMM (the DPRK takes part)
+    "ministerial": "ministerial",
+    "Summit": "summit",  # an ASEAN Summit or the chair's statement after it, year-end
+    "summit": "summit",
+}
+"""The only ``meeting`` values seeds/statements.csv may use, each with the simulated
+meeting (one of MEETINGS) its statement is compared with."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
 
 
 @dataclass(frozen=True, order=True)
@@ -18,9 +18,10 @@ class Quarter:
     @classmethod
     def parse(cls, text: str) -> Quarter:
         """Parse ``'2024Q3'``; raise ValueError naming the expected form otherwise."""
-        match = QUARTER.match(str(text).strip())
+        match = QUARTER.fullmatch(str(text).strip())
         if not match:
-            raise ValueError(f"{text!r} is not a quarter like 2024Q3")
+            shown = repr(text) if len(repr(text)) <= 40 else repr(text)[:37] + "..."
+            raise ValueError(f"{shown} is not a quarter like 2024Q3 (a year, Q and 1-4)")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Load and validate the event record in ``seeds/`` (DESIGN.md section 4).
+"""Load and validate the event record in ``seeds/`` (seeds/README.md documents every file).
 
 Every table is read as text first so that each problem can be reported with its file,
 line and column; only a record with no problems is converted into typed DataFrames.
@@ -14,20 +14,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.codes import ALL_CODES, MEMBERS, VOICES
+from model.codes import ALL_CODES, MEMBERS, STATEMENT_MEETINGS, VOICES
 from model.errors import InputError
 
 SEEDS_ENV = "ASEAN_SIM_SEEDS"
 ARTICLE_KINDS = ("news", "opinion", "official", "analysis")
 DATE_PRECISIONS = ("day", "month", "quarter", "year")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-YEAR = re.compile(r"^\d{4}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEAR = re.compile(r"[0-9]{4}")
+FIRST_YEAR = 1967
+"""ASEAN was founded on 8 August 1967: no statement or chair can be older."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "articles.csv": ("article", "title", "outlet", "published", "kind"),
     "events.csv": (
-        "id", "date", "date_precision", "source", "target", "cameo", "goldstein",
-        "plover", "summary", "article",
+        "id",
+        "date",
+        "date_precision",
+        "source",
+        "target",
+        "cameo",
+        "goldstein",
+        "plover",
+        "summary",
+        "article",
     ),
     "statements.csv": ("year", "meeting", "chair", "tone", "voice", "article", "summary"),
     "actors.csv": ("actor", "fact", "value", "article"),
@@ -103,10 +113,21 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> _Table | None:
     if not path.is_file():
         problems.append(Problem(name, None, None, f"file not found in {folder}"))
         return None
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, None, None, f"is not UTF-8 text: {exc}"))
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            Problem(
+                name,
+                line,
+                None,
+                f"is not UTF-8 text: byte "
+                f"0x{data[exc.start]:02x} at offset {exc.start} {exc.reason}; "
+                "expected a UTF-8 file",
+            )
+        )
         return None
     all_lines = text.splitlines(keepends=True)
     comments = 0
@@ -123,23 +144,50 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> _Table | None:
                 rows.append([cell.strip() for cell in row])
                 starts.append(start)
     except csv.Error as exc:
-        problems.append(Problem(name, comments + reader.line_num, None,
-                                f"cannot be parsed as CSV: {exc}"))
+        problems.append(
+            Problem(name, comments + reader.line_num, None, f"cannot be parsed as CSV: {exc}")
+        )
         return None
     if not rows:
         problems.append(Problem(name, None, None, "is empty; expected a header row"))
         return None
     header, body, lines = rows[0], rows[1:], starts[1:]
+    first_at: dict[str, int] = {}
+    repeated = False
+    for position, column in enumerate(header, start=1):
+        if column in first_at:
+            repeated = True
+            problems.append(
+                Problem(
+                    name,
+                    starts[0],
+                    column,
+                    f"duplicate column (fields {first_at[column]} and "
+                    f"{position} of the header); expected each column once",
+                )
+            )
+        first_at.setdefault(column, position)
+    if repeated:
+        return None
     missing = [c for c in COLUMNS[name] if c not in header]
     if missing:
-        problems.append(Problem(name, starts[0], None, f"missing column(s) {', '.join(missing)}; "
-                                f"expected at least {', '.join(COLUMNS[name])}"))
+        problems.append(
+            Problem(
+                name,
+                starts[0],
+                None,
+                f"missing column(s) {', '.join(missing)}; "
+                f"expected at least {', '.join(COLUMNS[name])}",
+            )
+        )
         return None
-    ragged = [(line, len(row)) for row, line in zip(body, lines, strict=True)
-              if len(row) != len(header)]
+    ragged = [
+        (line, len(row)) for row, line in zip(body, lines, strict=True) if len(row) != len(header)
+    ]
     for line, width in ragged:
-        problems.append(Problem(name, line, None,
-                                f"has {width} fields; the header has {len(header)}"))
+        problems.append(
+            Problem(name, line, None, f"has {width} fields; the header has {len(header)}")
+        )
     if ragged:
         return None
     frame = pd.DataFrame(body, columns=header, dtype=str)
@@ -153,8 +201,12 @@ def _check_unique(table: _Table, column: str, problems: list[Problem]) -> None:
             problems.append(Problem(table.name, table.line(idx), column, "is empty"))
         elif value in seen:
             problems.append(
-                Problem(table.name, table.line(idx), column,
-                        f"duplicate {column} {value!r} (first on line {seen[value]})")
+                Problem(
+                    table.name,
+                    table.line(idx),
+                    column,
+                    f"duplicate {column} {value!r} (first on line {seen[value]})",
+                )
             )
         else:
             seen[value] = table.line(idx)
@@ -164,13 +216,18 @@ def _check_choice(table: _Table, column: str, allowed, problems: list[Problem]) 
     for idx, value in table.frame[column].items():
         if value not in allowed:
             problems.append(
-                Problem(table.name, table.line(idx), column,
-                        f"{value!r} is not one of {', '.join(map(str, allowed))}")
+                Problem(
+                    table.name,
+                    table.line(idx),
+                    column,
+                    f"{value!r} is not one of {', '.join(map(str, allowed))}",
+                )
             )
 
 
-def _check_articles_cited(table: _Table, known: set[str], problems: list[Problem],
-                          allow_empty: bool = False) -> None:
+def _check_articles_cited(
+    table: _Table, known: set[str], problems: list[Problem], allow_empty: bool = False
+) -> None:
     for idx, value in table.frame["article"].items():
         cited = [a.strip() for a in value.split(";") if a.strip()]
         if not cited and not allow_empty:
@@ -178,30 +235,47 @@ def _check_articles_cited(table: _Table, known: set[str], problems: list[Problem
         for article in cited:
             if article not in known:
                 problems.append(
-                    Problem(table.name, table.line(idx), "article",
-                            f"unknown article {article!r}; expected one of articles.csv")
+                    Problem(
+                        table.name,
+                        table.line(idx),
+                        "article",
+                        f"unknown article {article!r}; expected one of articles.csv",
+                    )
                 )
 
 
 def _as_float(value: str) -> float | None:
-    try:
-        return float(value)
-    except ValueError:
-        return None
+    """A plain decimal number (not 'nan', '1_0' or non-ASCII digits), else None."""
+    return float(value) if re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)", value) else None
 
 
 def _as_int(value: str) -> int | None:
-    return int(value) if re.fullmatch(r"-?\d+", value) else None
+    return int(value) if re.fullmatch(r"-?[0-9]{1,9}", value) else None
 
 
-def _check_iso_date(table: _Table, column: str, problems: list[Problem],
-                    allow_year: bool = False) -> None:
+def _check_year(table: _Table, column: str, problems: list[Problem]) -> None:
     for idx, value in table.frame[column].items():
-        ok = bool(ISO_DATE.match(value)) and not pd.isna(pd.to_datetime(value, errors="coerce"))
-        if not ok and not (allow_year and YEAR.match(value)):
+        if not YEAR.fullmatch(value) or int(value) < FIRST_YEAR:
+            problems.append(
+                Problem(
+                    table.name,
+                    table.line(idx),
+                    column,
+                    f"{value[:40]!r} is not a year; expected four digits, {FIRST_YEAR} or later",
+                )
+            )
+
+
+def _check_iso_date(
+    table: _Table, column: str, problems: list[Problem], allow_year: bool = False
+) -> None:
+    for idx, value in table.frame[column].items():
+        ok = bool(ISO_DATE.fullmatch(value)) and not pd.isna(pd.to_datetime(value, errors="coerce"))
+        if not ok and not (allow_year and YEAR.fullmatch(value)):
             expected = "an ISO date YYYY-MM-DD" + (" or a year" if allow_year else "")
-            problems.append(Problem(table.name, table.line(idx), column,
-                                    f"{value!r} is not {expected}"))
+            problems.append(
+                Problem(table.name, table.line(idx), column, f"{value!r} is not {expected}")
+            )
 
 
 def _check_goldstein_table(table: _Table, problems: list[Problem]) -> dict[str, tuple[float, str]]:
@@ -210,19 +284,32 @@ def _check_goldstein_table(table: _Table, problems: list[Problem]) -> dict[str, 
     for idx, row in table.frame.iterrows():
         weight = _as_float(row["goldstein"])
         if weight is None or not -10 <= weight <= 10:
-            problems.append(Problem(table.name, table.line(idx), "goldstein",
-                                    f"{row['goldstein']!r} is not a number in [-10, 10]"))
+            problems.append(
+                Problem(
+                    table.name,
+                    table.line(idx),
+                    "goldstein",
+                    f"{row['goldstein']!r} is not a number in [-10, 10]",
+                )
+            )
             continue
         if not re.fullmatch(r"\d{2,4}", row["cameo"]):
-            problems.append(Problem(table.name, table.line(idx), "cameo",
-                                    f"{row['cameo']!r} is not a 2- to 4-digit CAMEO code"))
+            problems.append(
+                Problem(
+                    table.name,
+                    table.line(idx),
+                    "cameo",
+                    f"{row['cameo']!r} is not a 2- to 4-digit CAMEO code",
+                )
+            )
             continue
         weights[row["cameo"]] = (weight, row["plover"])
     return weights
 
 
-def _check_events(table: _Table, weights: dict[str, tuple[float, str]],
-                  problems: list[Problem]) -> None:
+def _check_events(
+    table: _Table, weights: dict[str, tuple[float, str]], problems: list[Problem]
+) -> None:
     _check_unique(table, "id", problems)
     _check_iso_date(table, "date", problems)
     _check_choice(table, "date_precision", DATE_PRECISIONS, problems)
@@ -236,47 +323,69 @@ def _check_events(table: _Table, weights: dict[str, tuple[float, str]],
             problems.append(Problem(table.name, line, "summary", "is empty"))
         weight = _as_float(row["goldstein"])
         if weight is None or not -10 <= weight <= 10:
-            problems.append(Problem(table.name, line, "goldstein",
-                                    f"{row['goldstein']!r} is not a number in [-10, 10]"))
+            problems.append(
+                Problem(
+                    table.name,
+                    line,
+                    "goldstein",
+                    f"{row['goldstein']!r} is not a number in [-10, 10]",
+                )
+            )
         if row["cameo"] not in weights:
-            problems.append(Problem(table.name, line, "cameo",
-                                    f"{row['cameo']!r} is not in goldstein.csv"))
+            problems.append(
+                Problem(table.name, line, "cameo", f"{row['cameo']!r} is not in goldstein.csv")
+            )
             continue
         expected, plover = weights[row["cameo"]]
         if weight is not None and abs(weight - expected) > 1e-9:
-            problems.append(Problem(table.name, line, "goldstein",
-                                    f"{weight:g} does not match the table's weight {expected:g} "
-                                    f"for CAMEO {row['cameo']}"))
+            problems.append(
+                Problem(
+                    table.name,
+                    line,
+                    "goldstein",
+                    f"{weight:g} does not match the table's weight {expected:g} "
+                    f"for CAMEO {row['cameo']}",
+                )
+            )
         if row["plover"] != plover:
-            problems.append(Problem(table.name, line, "plover",
-                                    f"{row['plover']!r} does not match the table's {plover!r} "
-                                    f"for CAMEO {row['cameo']}"))
+            problems.append(
+                Problem(
+                    table.name,
+                    line,
+                    "plover",
+                    f"{row['plover']!r} does not match the table's {plover!r} "
+                    f"for CAMEO {row['cameo']}",
+                )
+            )
 
 
 def _check_statements(table: _Table, problems: list[Problem]) -> None:
     _check_choice(table, "chair", MEMBERS, problems)
     _check_choice(table, "voice", VOICES, problems)
+    _check_choice(table, "meeting", tuple(STATEMENT_MEETINGS), problems)
+    _check_year(table, "year", problems)
     for idx, row in table.frame.iterrows():
-        if _as_int(row["year"]) is None:
-            problems.append(Problem(table.name, table.line(idx), "year",
-                                    f"{row['year']!r} is not a year"))
         tone = _as_int(row["tone"])
         if tone is None or not 0 <= tone <= 4:
-            problems.append(Problem(table.name, table.line(idx), "tone",
-                                    f"{row['tone']!r} is not an integer tone 0-4"))
+            problems.append(
+                Problem(
+                    table.name,
+                    table.line(idx),
+                    "tone",
+                    f"{row['tone']!r} is not an integer tone 0-4",
+                )
+            )
     keys = table.frame["year"] + "/" + table.frame["meeting"]
     for idx in keys[keys.duplicated()].index:
-        problems.append(Problem(table.name, table.line(idx), "meeting",
-                                f"duplicate statement for {keys[idx]}"))
+        problems.append(
+            Problem(table.name, table.line(idx), "meeting", f"duplicate statement for {keys[idx]}")
+        )
 
 
 def _check_chairs(table: _Table, problems: list[Problem]) -> None:
     _check_unique(table, "year", problems)
     _check_choice(table, "chair", MEMBERS, problems)
-    for idx, value in table.frame["year"].items():
-        if _as_int(value) is None:
-            problems.append(Problem(table.name, table.line(idx), "year",
-                                    f"{value!r} is not a year"))
+    _check_year(table, "year", problems)
 
 
 def load_record(folder: Path | str | None = None) -> Record:
@@ -286,8 +395,11 @@ def load_record(folder: Path | str | None = None) -> Record:
     tables = {name: _read(folder, name, problems) for name in COLUMNS}
     if problems:
         raise RecordError(problems)
-    articles, events, statements = tables["articles.csv"], tables["events.csv"], tables[
-        "statements.csv"]
+    articles, events, statements = (
+        tables["articles.csv"],
+        tables["events.csv"],
+        tables["statements.csv"],
+    )
     actors, gold, chairs = tables["actors.csv"], tables["goldstein.csv"], tables["chairs.csv"]
 
     _check_unique(articles, "article", problems)
@@ -322,7 +434,11 @@ def load_record(folder: Path | str | None = None) -> Record:
     ch = chairs.frame.copy()
     ch["year"] = ch["year"].astype(int)
     return Record(
-        articles=articles.frame.copy(), events=ev, statements=st, actors=actors.frame.copy(),
-        goldstein=gs, chairs=ch.sort_values("year", ignore_index=True),
+        articles=articles.frame.copy(),
+        events=ev,
+        statements=st,
+        actors=actors.frame.copy(),
+        goldstein=gs,
+        chairs=ch.sort_values("year", ignore_index=True),
         goldstein_provenance=provenance,
     )

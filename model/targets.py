@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.codes import DPRK, MEETINGS, MEMBERS
+from model.codes import DPRK, MEMBERS, STATEMENT_MEETINGS
 from model.record import Record
 
 EXCHANGE_YEARS: dict[int, str] = {
@@ -31,7 +31,6 @@ EXCHANGE_YEARS: dict[int, str] = {
 }
 VISIT_CAMEOS = ("042",)
 AGGREGATE = re.compile(r"aggregate:\s*(\d+)")
-MINISTERIAL_MEETINGS = ("ADMM", "AMM", "ministerial")
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,9 @@ class Targets:
 
 
 def model_meeting(meeting: str) -> str:
-    """The simulated meeting an observed one corresponds to."""
-    return MEETINGS[0] if meeting in MINISTERIAL_MEETINGS else MEETINGS[1]
+    """The simulated meeting an observed one corresponds to (the record's loader has
+    checked that ``meeting`` is one of STATEMENT_MEETINGS)."""
+    return STATEMENT_MEETINGS[meeting]
 
 
 def _count(note: str) -> int:

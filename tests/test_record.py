@@ -247,6 +247,30 @@ def _delete_file(folder: Path):
     return "statements.csv", None, None, "file not found"
 
 
+def _duplicate_header_column(name: str, renamed: str, twice: str) -> Mutation:
+    """Rename one header column to another's name (pandas would then crash on the frame)."""
+
+    def mutate(folder: Path):
+        path = folder / name
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        n = _n_comments(lines)
+        header = lines[n].rstrip("\n").split(",")
+        header[header.index(renamed)] = twice
+        lines[n] = ",".join(header) + "\n"
+        path.write_text("".join(lines), encoding="utf-8")
+        return name, n + 1, twice, "duplicate column"
+
+    return mutate
+
+
+def _not_utf8(folder: Path):
+    path = folder / "actors.csv"
+    data = path.read_bytes().split(b"\n")
+    data[2] = data[2].replace(b",", b",\xff", 1)
+    path.write_bytes(b"\n".join(data))
+    return "actors.csv", 3, None, "is not UTF-8 text: byte 0xff"
+
+
 CORRUPTIONS: dict[str, Mutation] = {
     "unknown-actor": _edit_cell("events.csv", 5, "source", "XXX", "'XXX' is not one of"),
     "unknown-target": _edit_cell("events.csv", 20, "target", "NKR", "'NKR' is not one of"),
@@ -291,6 +315,19 @@ CORRUPTIONS: dict[str, Mutation] = {
     ),
     "article-kind": _edit_cell("articles.csv", 3, "kind", "blog", "'blog' is not one of"),
     "actor-unknown": _edit_cell("actors.csv", 6, "actor", "KMH", "'KMH' is not one of"),
+    "statement-year-20-digits": _edit_cell(
+        "statements.csv", 1, "year", "2" * 20, "is not a year; expected four digits"
+    ),
+    "chair-year-20-digits": _edit_cell(
+        "chairs.csv", 5, "year", "20050000000000000000", "is not a year; expected four digits"
+    ),
+    "chair-year-before-asean": _edit_cell("chairs.csv", 0, "year", "1900", "1967 or later"),
+    "unknown-meeting": _edit_cell(
+        "statements.csv", 3, "meeting", "dinner", "'dinner' is not one of AMM, ADMM, ARF"
+    ),
+    "duplicate-header-column": _duplicate_header_column("events.csv", "note", "date"),
+    "duplicate-chairs-column": _duplicate_header_column("chairs.csv", "basis", "year"),
+    "not-utf8": _not_utf8,
     "missing-column": _drop_summary,
     "missing-file": _delete_file,
 }
@@ -377,6 +414,39 @@ def test_cli_on_broken_record_exits_2_with_problem_on_stderr(seeds_copy):
     assert len(errors) == 1, done.stderr
     assert errors[0].startswith("error: events.csv, line 7, column 'source': 'XXX'")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "corruption",
+    [
+        "statement-year-20-digits",
+        "chair-year-20-digits",
+        "unknown-meeting",
+        "duplicate-header-column",
+        "not-utf8",
+    ],
+)
+def test_cli_events_exits_2_on_inputs_that_used_to_crash(
+    seeds_copy, corruption, monkeypatch, capsys
+):
+    from model.cli import main
+
+    file, line, column, fragment = CORRUPTIONS[corruption](seeds_copy)
+    monkeypatch.setenv(SEEDS_ENV, str(seeds_copy))
+    assert main(["events"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    where = f"error: {file}, line {line}" + (f", column {column!r}" if column else "")
+    assert where in captured.err and fragment in captured.err, captured.err
+
+
+def test_statement_meetings_are_one_explicit_set(raw):
+    from model.codes import MEETINGS, STATEMENT_MEETINGS
+    from model.targets import model_meeting
+
+    assert set(raw["statements.csv"]["meeting"]) <= set(STATEMENT_MEETINGS)
+    assert set(STATEMENT_MEETINGS.values()) == set(MEETINGS)
+    assert model_meeting("ADMM") == "ministerial" and model_meeting("Summit") == "summit"
 
 
 # --- known defects ----------------------------------------------------------------------
