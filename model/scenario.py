@@ -340,11 +340,16 @@ class _Inconsistent(Exception):
         self.problems = problems
 
 
+WARM_START_LATEST = "2026Q1"
+"""The latest start a scenario may have: the quarter after history ends (model/warmstart.py)."""
+
+
 def _inconsistencies(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     """What the schema allows but a run could not simulate, as (key path, message).
 
     The period must start within the record's chair history (the model rotates from the
-    last recorded chair and derives its starting state from the record); shocks fall
+    last recorded chair and derives its starting state from the record) and by
+    2026Q1 (a later scenario would have no history to start from); shocks fall
     inside the period; Timor-Leste chairs (by ``chairs``, the rotation or a
     ``chair_change``) only from the year after its accession (2025Q4, or the quarter of
     the scenario's own ``accession`` shock).
@@ -363,6 +368,16 @@ def _inconsistencies(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
                 f"{start} is before {first}, the first year of "
                 f"the record's chair history (seeds/chairs.csv); expected {first}Q1 "
                 "or later",
+            )
+        )
+    latest = Quarter.parse(WARM_START_LATEST)
+    if start > latest:
+        problems.append(
+            (
+                ("period", "start"),
+                f"{start} is after {latest}: a scenario starts where history "
+                "(scenarios/history.yaml, to 2025Q4) leaves off; expected a start "
+                f"by {latest} (run a later question with shocks dated later)",
             )
         )
     for year in s.chairs:

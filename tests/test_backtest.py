@@ -32,8 +32,21 @@ def test_backtest_json_follows_the_contract(tmp_path, capsys):
     # 2017 (sixth nuclear test, ICBMs) is harsher than the calm year 2001
     by_year = {y["year"]: y for y in years}
     assert by_year[2017]["tone_mean"] > by_year[2001]["tone_mean"] + 1
-    for name in ("backtest.csv", "backtest.json", "figures/tone.png", "manifest.json"):
+    for name in ("backtest.csv", "backtest.json", "backtest.md", "figures/tone.png",
+                 "figures/backtest.png", "manifest.json"):
         assert (tmp_path / "bt" / name).is_file()
+    # scores on the validation record beside the two naive forecasts
+    scores = document["scores"]
+    assert set(scores) == {"out_of_sample", "article_years", "record"}
+    for block in scores.values():
+        assert set(block) == {"model", "persistence", "climatology"}
+        assert {"spearman", "mae", "modal_accuracy", "rps", "brier_voice"} <= set(
+            block["model"])
+    assert scores["out_of_sample"]["model"]["occasions"] >= 15
+    assert all(o["in_article_years"] == (o["year"] in observed)
+               for o in document["validation"])
+    effects = {(e["year"], e["chair"], e["instead"]) for e in document["chair_effects"]}
+    assert effects == {(2016, "LAO", "PHL"), (2024, "LAO", "MYS")}
 
 
 def test_backtest_table_prints_skill(tmp_path, capsys):
@@ -43,14 +56,14 @@ def test_backtest_table_prints_skill(tmp_path, capsys):
 
 
 def test_posterior_draws_vary_by_replicate_and_repeat_by_seed():
-    draw = PosteriorDraw(Parameters(), ("tone_high", "outreach_rate"),
+    draw = PosteriorDraw(Parameters(), ("tone_span", "outreach_rate"),
                          np.array([[0.6, 0.2], [0.7, 0.3], [0.8, 0.4]]))
-    picks = [draw(i, np.random.default_rng(i)).tone_high for i in range(30)]
+    picks = [draw(i, np.random.default_rng(i)).tone_span for i in range(30)]
     assert set(picks) == {0.6, 0.7, 0.8}
-    again = [draw(i, np.random.default_rng(i)).tone_high for i in range(30)]
+    again = [draw(i, np.random.default_rng(i)).tone_span for i in range(30)]
     assert picks == again
     p = draw(0, np.random.default_rng(0))
-    assert p.outreach_rate == {0.6: 0.2, 0.7: 0.3, 0.8: 0.4}[p.tone_high]
+    assert p.outreach_rate == {0.6: 0.2, 0.7: 0.3, 0.8: 0.4}[p.tone_span]
     assert p.susceptibility == Parameters().susceptibility  # unfitted values untouched
 
 
