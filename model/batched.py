@@ -41,10 +41,9 @@ from types import SimpleNamespace
 
 import mesa
 import numpy as np
-from scipy.special import ndtri
 
 from model.chairs import chair_schedule
-from model.codes import AGENTS, DPRK, MEMBERS, POWERS, TLS_ACCESSION_QUARTER, VOICES
+from model.codes import AGENTS, DPRK, MEETINGS, MEMBERS, POWERS, TLS_ACCESSION_QUARTER, VOICES
 from model.ensemble import ParameterDraw, PointDraw, ReplicateResult
 from model.initial import (
     DPRK_ROW,
@@ -65,8 +64,8 @@ from model.quarters import Quarter, quarter_range
 from model.scenario import ActorOverride, Scenario, ShockSpec
 from model.shocks import SHOCK_TYPES, ScheduledShock
 from model.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
-from model.warmstart import starting_state
-from model.world import CARRIED_LEVERS, FRAME_BREAKERS, METRICS, VISIT_MEMORY_HALF_LIFE
+from model.warmstart import POOL, starting_state
+from model.world import CARRIED_LEVERS, FRAME_BREAKERS, VISIT_MEMORY_HALF_LIFE
 
 BLOCK = 64
 """Replicates per block: the unit of random streams and of work sent to a worker."""
@@ -77,18 +76,44 @@ KINDS = ("missile_test", "icbm_test", "nuclear_test", "armed_attack")
 LAUNCH_IMPULSE = np.array([SHOCK_TYPES[k].magnitude for k in KINDS[:3]])
 """Impulse of the DPRK's own launches (missile, ICBM, nuclear test)."""
 
-# Columns of the quarterly uniforms (one row per replicate of the block).
+# Columns of the pre-drawn uniforms and normals (one row per replicate of the block).
 _VISITS = slice(0, N_MEMBERS)
-_RETURNS = slice(N_MEMBERS, 2 * N_MEMBERS)
-_LAUNCHES = slice(2 * N_MEMBERS, 2 * N_MEMBERS + 3)
-_NOISE = slice(2 * N_MEMBERS + 3, 4 * N_MEMBERS + 3)
-_MOOD = slice(4 * N_MEMBERS + 3, 5 * N_MEMBERS + 3)
-DRAWS_PER_QUARTER = 5 * N_MEMBERS + 3
+_COUNTS = slice(0, N_MEMBERS + 3)  # delegations and launches: one Poisson inversion
+_RETURNS = slice(N_MEMBERS + 3, 2 * N_MEMBERS + 3)
+UNIFORMS_PER_QUARTER = 2 * N_MEMBERS + 3
+_NOISE = slice(0, 2 * N_MEMBERS)
+_MOOD = slice(2 * N_MEMBERS, 3 * N_MEMBERS)
+NORMALS_PER_QUARTER = 3 * N_MEMBERS
 NO_TONE = -1
 """``last_tone`` and a meeting's tone when there is no text."""
 VOICE_CODE = {voice: i for i, voice in enumerate(VOICES)}
 _CHN, _RUS = INDEX["CHN"], INDEX["RUS"]
-_TINY = 2.0**-60  # keeps the inverse normal CDF finite at u = 0
+_TEMPLATES: list[tuple[str, str, str, str]] = []
+_TEMPLATE_IDS: dict[tuple[str, str, str, str], int] = {}
+
+
+def template(source: str, target: str, cameo: str, summary: str) -> int:
+    """The id of an event's fixed part (who, to whom, CAMEO code, text) in this process."""
+    key = (source, target, cameo, summary)
+    found = _TEMPLATE_IDS.get(key)
+    if found is None:
+        found = _TEMPLATE_IDS[key] = len(_TEMPLATES)
+        _TEMPLATES.append(key)
+    return found
+
+
+_VISIT_TEMPLATES = np.array([
+    [template(DPRK, c, KIND_CAMEO["delegation"], f"DPRK delegation visits {c}"),
+     template(c, DPRK, KIND_CAMEO["delegation"], f"{c} delegation visits Pyongyang")]
+    for c in MEMBERS]).ravel()  # member by member: going, coming
+_KIND_TEMPLATES = np.array([template(DPRK, "UNSC", KIND_CAMEO[k],
+                                     f"DPRK conducts a {k.replace('_', ' ')}") for k in KINDS])
+_LOBBY_TEMPLATES = np.array([[template(pw, c, KIND_CAMEO["lobbying"],
+                                       f"{pw} lobbies {c} on the DPRK ahead of ASEAN meetings")
+                              for c in MEMBERS] for pw in POWERS])
+_STATEMENT_TEMPLATES = {meeting: np.array([
+    template("ASEAN", DPRK, STATEMENT_CAMEO[t], f"ASEAN {meeting} statement ({v}, tone {t})")
+    for v in VOICES[:2] for t in range(5)]) for meeting in MEETINGS}
 
 
 def _unit(values):
@@ -100,18 +125,19 @@ def poisson_inverse(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Poisson counts by inversion of the CDF at uniforms ``u`` (same shape as ``rate``):
     exactly Poisson, one uniform per count, so the stream's use never depends on rates.
     Iterates once per unit of the largest count drawn (a handful at the model's rates)."""
-    count = np.zeros(u.shape, dtype=np.int64)
     term = np.exp(-rate)
     cdf = term.copy()
     more = u >= cdf
+    count = more.astype(np.int64)
     limit = 50 + 5 * float(np.max(rate, initial=0.0))
-    j = 0
+    j = 1
     while j < limit and more.any():
-        j += 1
-        count += more
-        term *= rate / j
+        term *= rate
+        term /= j
         cdf += term
-        more &= u >= cdf
+        np.greater_equal(u, cdf, out=more)  # cdf only grows: once below it, always below
+        count += more
+        j += 1
     return count
 
 
@@ -123,7 +149,9 @@ class ParameterTable:
     def __init__(self, draws: Sequence[Parameters]):
         self.draws = list(draws)
         names = list(self.draws[0])
-        values = np.array([[p[n] for n in names] for p in self.draws], dtype=float)
+        rows: dict[int, list[float]] = {}  # point draws repeat one object: read it once
+        values = np.array([rows.get(id(p)) or rows.setdefault(id(p), [p[n] for n in names])
+                           for p in self.draws], dtype=float)
         s, m, t = {}, {}, {}
         for j, name in enumerate(names):
             column = values[:, j]
@@ -239,22 +267,27 @@ class BatchedPower(BatchedCountry):
     """An outside power: a near-stubborn node that lobbies members."""
 
     @staticmethod
-    def lobbying(model: BatchedModel, focus: np.ndarray) -> np.ndarray:
-        """(R, members, powers) lobbying weights: harder on the chair (``focus``) and on
-        members whose pressure is far from the power's (Power.lobbying, per replicate)."""
+    def distance(model: BatchedModel) -> np.ndarray:
+        """(R, members, powers) ``0.5 + |member pressure - power pressure|``: a power
+        presses harder on members far from it (Power.lobbying)."""
         pressure = model.stance[:, MEMBER_ROWS, PRESSURE][:, :, None]
-        return model._power_lobbying * focus * (0.5 + np.abs(pressure - model._power_pressure))
+        return 0.5 + np.abs(pressure - model._power_pressure)
+
+    @staticmethod
+    def lobbying(model: BatchedModel, focus: np.ndarray) -> np.ndarray:
+        """(R, members, powers) lobbying weights: harder on the chair (``focus``, one
+        column per replicate) and on distant members (Power.lobbying, per replicate)."""
+        return model._power_lobbying * focus * BatchedPower.distance(model)
 
     @staticmethod
     def contact(model: BatchedModel, lobby: np.ndarray) -> None:
         """Log each power's most intense lobbying contact before a meeting, in every
-        replicate where it lobbies at all."""
-        if not model.record_events:
-            return
+        replicate where it lobbies at all (absent members are never the target)."""
+        if not model.all_present:
+            lobby = lobby * model._present_f[:, :, None]
         targets = lobby.argmax(axis=1)  # (R, powers)
-        active = model.lobbying[:, POWER_ROWS] > 0
-        reps, powers = np.nonzero(active)
-        model.log(reps, model._lobby_templates[powers, targets[reps, powers]])
+        reps, powers = np.nonzero(model.lobbying[:, POWER_ROWS] > 0)
+        model.log(reps, _LOBBY_TEMPLATES[powers, targets[reps, powers]])
 
 
 class BatchedNorthKorea(BatchedCountry):
@@ -262,32 +295,29 @@ class BatchedNorthKorea(BatchedCountry):
 
     def outreach_rates(self) -> np.ndarray:
         """(R, members) expected delegations this quarter (NorthKorea.outreach_rates)."""
-        m, p = self.model, self.model.p
-        base = p.s.outreach_rate * m.levers["dprk_outreach"] * (
-            1.0 + p.s.outreach_sanctions_response * m.levers["sanctions_tightness"])
-        warmth = (0.05 + m.stance[:, MEMBER_ROWS, ENGAGEMENT]) ** p.m.outreach_focus
-        return base[:, None] * warmth * m.reachable
+        m = self.model
+        warmth = np.exp(m.p.m.outreach_focus * np.log(0.05 + m.stance[:, MEMBER_ROWS,
+                                                                        ENGAGEMENT]))
+        return m._outreach_scale * warmth
 
     def provocation_hazard(self) -> np.ndarray:
         """(R,) expected launches this quarter (NorthKorea.provocation_hazard)."""
-        m, p = self.model, self.model.p
-        boldness = 1.0 + 0.5 * (m.levers["russia_alignment"] - 0.5)
-        sanctions = 1.0 + p.s.provocation_sanctions_response * (
-            m.levers["sanctions_tightness"] - 0.5)
-        return np.maximum(0.0, p.s.provocation_rate * m.levers["dprk_provocation"] * boldness
-                          * sanctions * (1.0 - m.calm))
+        return self.model._hazard_base * (1.0 - self.model.calm)
 
     def act(self, u: np.ndarray) -> None:
         """Send delegations, then maybe launch missiles or test weapons (``u``: this
-        quarter's uniforms)."""
+        quarter's uniforms). Delegations and launches (three Poisson counts by kind:
+        the thinning of one Poisson count by the kind shares) are drawn together."""
         m = self.model
-        visits = poisson_inverse(u[:, _VISITS], self.outreach_rates())
+        rates = m._rates
+        rates[:, _VISITS] = self.outreach_rates()
+        rates[:, N_MEMBERS:] = m._launch_base * (1.0 - m.calm)[:, None]
+        counts = poisson_inverse(u[:, _COUNTS], rates)
+        visits, launches = counts[:, _VISITS], counts[:, N_MEMBERS:]
         if visits.any():
             m.exchange(visits, u[:, _RETURNS])
-        counts = poisson_inverse(u[:, _LAUNCHES], self.provocation_hazard()[:, None]
-                                 * m._launch_shares)
-        if counts.any():
-            m.launch(counts)
+        if launches.any():
+            m.launch(launches)
 
 
 # --- the model ---------------------------------------------------------------------
@@ -296,6 +326,7 @@ class BatchedModel(mesa.Model):
 
     The constructor mirrors DiplomacyModel's, with ``parameters`` and ``initial`` as
     one entry per replicate (or one Parameters for all of them, with ``replicates``).
+    ``stance`` is (R, actors, 2), ``anchor`` the same, memories and levers (R,).
     """
 
     def __init__(
@@ -322,7 +353,6 @@ class BatchedModel(mesa.Model):
             raise ValueError(f"{replicates} replicates but {len(parameters)} parameter sets")
         self.p = ParameterTable(parameters)
         self.n = r = len(self.p)
-        self.draw_rows = max(block, r)
         self.record_events = record_events
         p = self.p.s
         self._memory_decay = 0.5 ** (3.0 / p.memory_half_life)
@@ -330,70 +360,73 @@ class BatchedModel(mesa.Model):
         self._visit_decay = 0.5 ** (3.0 / VISIT_MEMORY_HALF_LIFE)
         self.start, self.end = Quarter.parse(start), Quarter.parse(end)
         self.quarters = quarter_range(self.start, self.end)
+        nq = len(self.quarters)
         if initial is None:
             initial = [initial_state(q, self.start.year) for q in self.p.draws]
         if len(initial) != r:
             raise ValueError(f"{r} replicates but {len(initial)} starting states")
+        self._rows = np.arange(r)
+        self._shocks = list(shocks)
+        self._tls_joins_quarter = self._tls_joins(self._shocks)
+        # every random number of the run, drawn up front in fixed shapes (module docstring)
+        rows = max(block, r)
+        self._uniforms = self.rng.random((nq, rows, UNIFORMS_PER_QUARTER))[:, :r]
+        self._normals = self.rng.standard_normal((nq, rows, NORMALS_PER_QUARTER))[:, :r]
+        delegations = sum(s.type == "dprk_delegation" for s in self._shocks)
+        self._shock_uniforms = list(self.rng.random((delegations, rows, N_MEMBERS))[:, :r])
+
+        self.chair_override: dict[int, str] = {}
+        known = {**recorded_chairs(), **{int(y): c for y, c in (chairs or {}).items()}}
+        self.chairs = chair_schedule(range(self.start.year, self.end.year + 1), known)
         self._stack(initial, levers or {})
+        if self._tls_joins_quarter > self.start:
+            self.active[:, INDEX["TLS"]] = False
         self._apply_actor_overrides(actors or {})
+        self._ties_year = self.start.year
+        self._rates = np.zeros((r, N_MEMBERS + 3))
+        self._raw = np.zeros((r, N_MEMBERS, N_AGENTS))  # ties times influence weights
+        self._lam = np.repeat(self.lam[:, :, None], 2, axis=2)  # full shape: no broadcasting
+        self._keep = 1.0 - self._lam
         self._apply_levers()
 
         self.members = [BatchedMember(self, c) for c in MEMBERS]
         self.dprk = BatchedNorthKorea(self, DPRK)
         self.powers = [BatchedPower(self, c) for c in POWERS]
-        self.chair_override: dict[int, str] = {}
-        known = {**recorded_chairs(), **{int(y): c for y, c in (chairs or {}).items()}}
-        self.chairs = chair_schedule(range(self.start.year, self.end.year + 1), known)
-        self._chair_focus = {year: self._focus(code) for year, code in self.chairs.items()}
-        self._weights = np.zeros((r, N_MEMBERS, N_AGENTS))
+
         def each(value) -> np.ndarray:
             return np.broadcast_to(value, (r,)).astype(float)
 
         self._launch_shares = np.stack([each(np.maximum(0.0, 1.0 - p.nuclear_share
                                                         - p.icbm_share)),
                                         each(p.icbm_share), each(p.nuclear_share)], axis=1)
-        self._break_factor = np.stack(  # share of the frame one launch of each kind keeps
-            [each(1.0)] + [each(np.maximum(0.0, 1.0 - p.frame_break * LAUNCH_IMPULSE[k]))
-                           for k in (1, 2)], axis=1)
+        self._break_factor = [each(np.maximum(0.0, 1.0 - p.frame_break * LAUNCH_IMPULSE[k]))
+                              for k in (1, 2)]  # share of the frame an ICBM / nuclear test keeps
+        self._refresh_hazard()
 
-        self._templates: list[tuple[str, str, str, str]] = []
-        self._template_ids: dict[tuple[str, str, str, str], int] = {}
-        self._going = np.array([self.template(DPRK, c, KIND_CAMEO["delegation"],
-                                              f"DPRK delegation visits {c}") for c in MEMBERS])
-        self._coming = np.array([self.template(c, DPRK, KIND_CAMEO["delegation"],
-                                               f"{c} delegation visits Pyongyang")
-                                 for c in MEMBERS])
-        self._visit_templates = np.stack([self._going, self._coming], axis=1).ravel()
-        self._kind_templates = np.array([self.template(
-            DPRK, "UNSC", KIND_CAMEO[k], f"DPRK conducts a {k.replace('_', ' ')}") for k in KINDS])
-        self._lobby_templates = np.array([[self.template(
-            pw, c, KIND_CAMEO["lobbying"], f"{pw} lobbies {c} on the DPRK ahead of ASEAN meetings")
-            for c in MEMBERS] for pw in POWERS])
         self._events: list[tuple[np.ndarray, int, np.ndarray]] = []
         self.statements: list[BatchedStatement] = []
         self.clock: Quarter | None = None
         self._done = 0
         self._now = self.start
-        self._shocks = list(shocks)
-        self._tls_joins(self._shocks)
         self._scheduled = [ScheduledShock(self, s) for s in self._shocks]  # type: ignore[arg-type]
         for scheduled in self._scheduled:
             self.schedule_event(scheduled.fire, at=(scheduled.shock.quarter - self.start) + 0.5)
 
-        self._ties_year = self.start.year
-        self._refresh_masks()
-        nq = len(self.quarters)
-        self.member_history = np.full((r, nq, N_MEMBERS, 2), np.nan)
-        self.exchange_history = np.zeros((r, nq, N_MEMBERS), dtype=np.int32)
-        self.metric_history = np.full((r, nq, len(METRICS)), np.nan)
-        self._quarter_exchanges = np.zeros((r, N_MEMBERS), dtype=np.int64)
-        self._quarter_provocations = np.zeros((r, len(KINDS)), dtype=np.int64)
-        self._rows = np.arange(r)
+        # histories, quarter first so that each quarter writes one contiguous slab
+        self._member_history = np.empty((nq, r, N_MEMBERS, 2))
+        self._present_history = np.ones((nq, r, N_MEMBERS), dtype=bool)
+        self._exchanges = np.zeros((nq, r, N_MEMBERS), dtype=np.int64)
+        self._provocations = np.zeros((nq, r, len(KINDS)), dtype=np.int64)
+        self._scalar_history = np.empty((3, nq, r))  # memory, sanctions, frame
 
     # --- set-up -----------------------------------------------------------------
     def _stack(self, states: Sequence[InitialState], levers: Mapping[str, float]) -> None:
-        """Stack the replicates' starting states along a leading axis."""
-        self.stance = np.stack([s.stance for s in states]).astype(float)
+        """Stack the replicates' starting states along a leading axis. ``stance`` is a
+        view of an (R, actors, 3) array whose last column is ones, so one matmul gives
+        both the influence-weighted stances and the weights' totals."""
+        self._x = np.ones((self.n, N_AGENTS, 3))
+        self.stance = self._x[:, :, :2]
+        self.stance[:] = np.stack([s.stance for s in states])
         self.anchor = np.stack([s.stance if s.anchor is None else s.anchor for s in states]
                                ).astype(float)
         self._origin = np.stack([a[MEMBER_ROWS] if s.origin is None else s.origin
@@ -462,17 +495,32 @@ class BatchedModel(mesa.Model):
         self.anchor[:, POWER_ROWS] = self.stance[:, POWER_ROWS]
         self._power_pressure = self.stance[:, None, POWER_ROWS, PRESSURE].copy()  # (R, 1, P)
         self._power_lobbying = self.lobbying[:, None, POWER_ROWS].copy()
+        self._refresh_masks()
+        if hasattr(self, "_launch_shares"):
+            self._refresh_hazard()
 
-    def _tls_joins(self, shocks: list[ShockSpec]) -> None:
-        """Timor-Leste is a member only from its accession (2025Q4 unless a shock says)."""
-        tls = INDEX["TLS"]
+    def _refresh_hazard(self) -> None:
+        """The DPRK's lever-driven rates (they change only by shocks): outreach per
+        member before warmth, and expected launches by kind before the calm."""
+        p, lv = self.p.s, self.levers
+        base = p.outreach_rate * lv["dprk_outreach"] * (
+            1.0 + p.outreach_sanctions_response * lv["sanctions_tightness"])
+        self._outreach_scale = base[:, None] * self.reachable
+        boldness = 1.0 + 0.5 * (lv["russia_alignment"] - 0.5)
+        sanctions = 1.0 + p.provocation_sanctions_response * (lv["sanctions_tightness"] - 0.5)
+        self._hazard_base = np.maximum(0.0, p.provocation_rate * lv["dprk_provocation"]
+                                       * boldness * sanctions)
+        self._launch_base = self._hazard_base[:, None] * self._launch_shares
+
+    def _tls_joins(self, shocks: list[ShockSpec]) -> Quarter:
+        """Timor-Leste is a member only from its accession (2025Q4 unless a shock says):
+        the quarter it joins, with its accession added to ``shocks`` when in the period."""
         explicit = [s for s in shocks if s.type == "accession" and s.actor == "TLS"]
         joins = explicit[0].quarter if explicit else Quarter.parse(TLS_ACCESSION_QUARTER)
-        if joins > self.start:
-            self.active[:, tls] = False
-            if not explicit and joins <= self.end:
-                shocks.append(ShockSpec(at=str(joins), type="accession", actor="TLS",
-                                        note="Timor-Leste admitted 26 October 2025"))
+        if joins > self.start and not explicit and joins <= self.end:
+            shocks.append(ShockSpec(at=str(joins), type="accession", actor="TLS",
+                                    note="Timor-Leste admitted 26 October 2025"))
+        return joins
 
     def _focus(self, chair: str) -> np.ndarray:
         """(R or 1, members, 1) lobbying multipliers: ``1 + chair_focus`` for the chair."""
@@ -490,8 +538,9 @@ class BatchedModel(mesa.Model):
         self._refresh_masks()
 
     def _refresh_masks(self) -> None:
-        """What depends on membership, relations and ties (they change only by shocks
-        and each January), so the quarterly loop does no bookkeeping."""
+        """What depends on membership, relations, ties, levers and the chair (they change
+        only by shocks and each January), so the quarterly loop does no bookkeeping: the
+        fixed part of the influence weights and the lobbying scale of each year."""
         present = self.active[:, MEMBER_ROWS]
         self.present = present.copy()
         self.all_present = bool(present.all())
@@ -500,8 +549,26 @@ class BatchedModel(mesa.Model):
         self.reachable = (present & self.relations).astype(float)
         self.all_related = bool(self.relations.all())
         self._relations_f = self.relations.astype(float)
-        self._member_ties = self.ties[:, MEMBER_ROWS] * self.active[:, None, :]
+        member_ties = self.ties[:, MEMBER_ROWS] * self.active[:, None, :]
         self._cover_ties = (self.ties[:, MEMBER_ROWS, _CHN], self.ties[:, MEMBER_ROWS, _RUS])
+        centrality = self.levers["asean_centrality"]
+        outside = 1.0 - centrality
+        self._raw[:, :, MEMBER_ROWS] = member_ties[:, :, MEMBER_ROWS] * centrality[:, None, None]
+        self._power_scale = (member_ties[:, :, POWER_ROWS]
+                             * (outside * self.p.s.lobbying_weight)[:, None, None])
+        if not self.all_present:  # absent members are not lobbied
+            self._power_scale = self._power_scale * self._present_f[:, :, None]
+        self._dprk_scale = (member_ties[:, :, DPRK_ROW] * (outside * self.p.s.dprk_pull)[:, None]
+                            * self._relations_f)
+        self._year_scale: dict[int, np.ndarray] = {}
+
+    def _lobby_scale(self, year: int) -> np.ndarray:
+        """(R, members, powers) ties times lobbying strength times the chair's focus."""
+        scale = self._year_scale.get(year)
+        if scale is None:
+            focus = self._focus(self.chair(year))
+            scale = self._year_scale[year] = self._power_scale * self._power_lobbying * focus
+        return scale
 
     @property
     def next_quarter(self) -> Quarter | None:
@@ -513,15 +580,6 @@ class BatchedModel(mesa.Model):
         return self.chair_override.get(year) or self.chairs[year]
 
     # --- events -------------------------------------------------------------------
-    def template(self, source: str, target: str, cameo: str, summary: str) -> int:
-        """The id of an event's fixed part (who, to whom, CAMEO code, text)."""
-        key = (source, target, cameo, summary)
-        found = self._template_ids.get(key)
-        if found is None:
-            found = self._template_ids[key] = len(self._templates)
-            self._templates.append(key)
-        return found
-
     def log(self, replicates: np.ndarray, templates, quarter: Quarter | None = None) -> None:
         """Log events: one per entry of ``replicates`` (templates: one id or one each)."""
         if self.record_events and len(replicates):
@@ -532,8 +590,8 @@ class BatchedModel(mesa.Model):
              quarter: Quarter | None = None, cameo: str | None = None) -> None:
         """Log one scenario-wide event in every replicate."""
         if self.record_events:
-            self.log(self._rows, self.template(source, target, cameo or KIND_CAMEO[kind],
-                                               summary), quarter)
+            self.log(self._rows, template(source, target, cameo or KIND_CAMEO[kind], summary),
+                     quarter)
 
     # --- actions agents and shocks call ---------------------------------------------
     def exchange(self, visits: np.ndarray, u: np.ndarray) -> None:
@@ -542,11 +600,12 @@ class BatchedModel(mesa.Model):
         returns = BatchedMember.returned_visits(self, visits, u)
         total = visits + returns
         if self.record_events:
-            counts = np.stack([visits, returns], axis=2).reshape(self.n, -1)  # going, coming
-            reps = np.repeat(np.repeat(self._rows, counts.shape[1]), counts.ravel())
-            self.log(reps, np.repeat(np.tile(self._visit_templates, self.n), counts.ravel()))
-        self._quarter_exchanges += total
-        self._nudge_members(ENGAGEMENT, self.p.m.visit_effect * total, self.p.m.visit_persistence)
+            counts = np.stack([visits, returns], axis=2).ravel()  # member by member
+            reps = np.repeat(np.repeat(self._rows, 2 * N_MEMBERS), counts)
+            self.log(reps, np.repeat(np.tile(_VISIT_TEMPLATES, self.n), counts))
+        self._exchanges[self._done] += total  # shocks fire just before their quarter's step
+        self._raise_members(ENGAGEMENT, self.p.m.visit_effect * total,
+                            self.p.m.visit_persistence)
 
     def launch(self, counts: np.ndarray) -> None:
         """The DPRK's own launches this quarter: ``counts`` (R, 3) missiles, ICBM tests and
@@ -554,14 +613,15 @@ class BatchedModel(mesa.Model):
         pushes are non-negative, so clipping after each one equals clipping the sum)."""
         impulse = counts @ LAUNCH_IMPULSE
         self.memory += impulse
-        self.frame *= np.prod(self._break_factor ** counts, axis=1)
+        icbm, nuclear = self._break_factor
+        self.frame *= icbm ** counts[:, 1] * nuclear ** counts[:, 2]
         self._harden(impulse)
-        self._quarter_provocations[:, :3] += counts
+        self._provocations[self._done, :, :3] += counts
         if self.record_events:
             for kind in range(3):
                 column = counts[:, kind]
                 if column.any():
-                    self.log(np.repeat(self._rows, column), self._kind_templates[kind])
+                    self.log(np.repeat(self._rows, column), _KIND_TEMPLATES[kind])
 
     def provoke(self, kind: str, impulse: float | None = None,
                 quarter: Quarter | None = None) -> None:
@@ -571,24 +631,32 @@ class BatchedModel(mesa.Model):
         if kind in FRAME_BREAKERS:
             self.frame *= np.maximum(0.0, 1.0 - self.p.s.frame_break * impulse)
         self._harden(np.full(self.n, impulse))
-        self._quarter_provocations[:, KINDS.index(kind)] += 1
+        self._provocations[self._done, :, KINDS.index(kind)] += 1
         self.emit(kind, DPRK, "UNSC", f"DPRK conducts a {kind.replace('_', ' ')}", quarter)
 
     def _harden(self, impulse: np.ndarray) -> None:
         damping = 1.0 - 0.5 * self.stance[:, MEMBER_ROWS, ENGAGEMENT]
-        effect = self.p.m.provocation_effect * impulse[:, None] * damping * self._present_f
-        self._nudge_members(PRESSURE, effect, self.p.m.provocation_persistence)
+        effect = self.p.m.provocation_effect * impulse[:, None] * damping
+        if not self.all_present:
+            effect *= self._present_f
+        self._raise_members(PRESSURE, effect, self.p.m.provocation_persistence)
 
     def open_dialogue(self, strength: float) -> None:
         """A summit or talks open a dialogue frame (DiplomacyModel.open_dialogue)."""
         self.frame = np.maximum(self.frame, min(1.0, strength))
-        self._nudge_members(PRESSURE, -0.1 * strength * self._present_f, 0.0)
+        column = self.stance[:, MEMBER_ROWS, PRESSURE]
+        column[:] = _unit(column - 0.1 * strength * self._present_f)
 
-    def _nudge_members(self, column: int, amount, persistence) -> None:
-        self.stance[:, MEMBER_ROWS, column] = _unit(self.stance[:, MEMBER_ROWS, column] + amount)
+    def _raise_members(self, column: int, amount: np.ndarray, persistence) -> None:
+        """Add a non-negative ``amount`` (R, members) to a stance column (capped at 1),
+        and ``persistence`` of it to the anchors (DiplomacyModel._nudge)."""
+        values = self.stance[:, MEMBER_ROWS, column]
+        values += amount
+        np.minimum(values, 1.0, out=values)
         if np.any(persistence):
-            self.anchor[:, MEMBER_ROWS, column] = _unit(
-                self.anchor[:, MEMBER_ROWS, column] + persistence * amount)
+            values = self.anchor[:, MEMBER_ROWS, column]
+            values += persistence * amount
+            np.minimum(values, 1.0, out=values)
 
     def _nudge(self, row: int, column: int, amount: float, persistence: float) -> None:
         self.stance[:, row, column] = _unit(self.stance[:, row, column] + amount)
@@ -604,6 +672,7 @@ class BatchedModel(mesa.Model):
         elif kind == "unsc_resolution":
             lever = self.levers["sanctions_tightness"]
             lever[:] = np.clip(lever + size, 0.0, 1.0)
+            self._refresh_hazard()
             self.emit("sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", q)
         elif kind in ("us_dprk_summit", "inter_korean_summit", "talks"):
             self.open_dialogue(size)
@@ -620,8 +689,7 @@ class BatchedModel(mesa.Model):
         elif kind == "dprk_delegation":
             visits = np.zeros((self.n, N_MEMBERS), dtype=np.int64)
             visits[:, MEMBERS.index(actor)] = int(size)
-            u = self.rng.random((self.draw_rows, N_MEMBERS))[: self.n]
-            self.exchange(visits, u)
+            self.exchange(visits, self._shock_uniforms.pop(0))
         elif kind == "incident":
             row = INDEX[actor]
             self._nudge(row, ENGAGEMENT, -size, 1.0)
@@ -632,6 +700,7 @@ class BatchedModel(mesa.Model):
             position, row = MEMBERS.index(actor), INDEX[actor]
             self.relations[:, position] = restore
             self._refresh_masks()
+            self._refresh_hazard()
             level = self.p.s.engagement_prior if restore else 0.0
             self.stance[:, row, ENGAGEMENT] = self.anchor[:, row, ENGAGEMENT] = level
             self._origin[:, position, ENGAGEMENT] = level
@@ -646,10 +715,11 @@ class BatchedModel(mesa.Model):
             self.emit(kind, actor, DPRK, f"{actor}-DPRK relations {verb}", q)
         elif kind == "chair_change":
             self.chair_override[q.year] = actor
-            self._chair_focus[q.year] = self._focus(actor)
+            self._year_scale.pop(q.year, None)
         elif kind == "accession":
             self.active[:, INDEX[actor]] = True
             self._refresh_masks()
+            self._refresh_hazard()
             self.emit("accession", actor, "ASEAN", f"{actor} joins ASEAN", q)
         elif kind == "lever":
             self.levers[shock.lever][:] = shock.value
@@ -662,57 +732,54 @@ class BatchedModel(mesa.Model):
         if quarter is None:
             self.running = False
             return
+        i = self._done
         self._now = quarter
         if quarter.q == 1 and quarter.year != self._ties_year:
             self._refresh_ties(quarter.year)
-        u = self.rng.random((self.draw_rows, DRAWS_PER_QUARTER))[: self.n]
-        self.dprk.act(u)
-        self._update_stances(quarter, u[:, _NOISE])
+        normals = self._normals[i]
+        self.dprk.act(self._uniforms[i])
+        self._update_stances(quarter, normals[:, _NOISE])
         if quarter.q == 3:
-            self._meeting(quarter, "ministerial", u[:, _MOOD])
+            self._meeting(quarter, "ministerial", normals[:, _MOOD])
         elif quarter.q == 4:
-            self._meeting(quarter, "summit", u[:, _MOOD])
+            self._meeting(quarter, "summit", normals[:, _MOOD])
         self.clock = quarter
         self._done += 1
-        self._record()
+        self._record(i)
         self.visit_memory *= self._visit_decay
-        self.visit_memory += self._quarter_exchanges
-        self._quarter_exchanges.fill(0)
-        self._quarter_provocations.fill(0)
+        self.visit_memory += self._exchanges[i]
         self.memory *= self._memory_decay
         self.frame *= self._frame_decay
         self.calm *= self._frame_decay
         if quarter == self.end:
             self.running = False
 
-    def _update_stances(self, quarter: Quarter, u: np.ndarray) -> None:
-        p, centrality = self.p, self.levers["asean_centrality"]
-        stance = self.stance
-        lobby = BatchedPower.lobbying(self, self._chair_focus[quarter.year])
-        if not self.all_present:
-            lobby *= self._present_f[:, :, None]
-        if quarter.q >= 3:  # lobbying contacts are logged before the two meetings
-            BatchedPower.contact(self, lobby)
-        outside = 1.0 - centrality
-        weights = self._weights
-        weights[:, :, MEMBER_ROWS] = centrality[:, None, None]
-        weights[:, :, POWER_ROWS] = (outside * p.s.lobbying_weight)[:, None, None] * lobby
-        engagement = stance[:, MEMBER_ROWS, ENGAGEMENT]
-        weights[:, :, DPRK_ROW] = (outside * p.s.dprk_pull)[:, None] * engagement
-        if not self.all_related:
-            weights[:, :, DPRK_ROW] *= self._relations_f
-        memory = p.t.anchor_memory
+    def _update_stances(self, quarter: Quarter, z: np.ndarray) -> None:
+        """Lobbying, then one Friedkin-Johnsen update of every member in every replicate
+        (DiplomacyModel._update_stances; ``z`` standard normals for the noise)."""
+        stance, raw = self.stance, self._raw
+        distance = BatchedPower.distance(self)
+        if quarter.q >= 3 and self.record_events:  # contacts are logged before the meetings
+            BatchedPower.contact(self, BatchedPower.lobbying(self, self._focus(
+                self.chair(quarter.year))))
+        raw[:, :, POWER_ROWS] = self._lobby_scale(quarter.year) * distance
+        raw[:, :, DPRK_ROW] = self._dprk_scale * stance[:, MEMBER_ROWS, ENGAGEMENT]
+        memory = self.p.t.anchor_memory  # durable shifts fade back toward the origins
         anchor = self.anchor[:, MEMBER_ROWS]
-        anchor = memory * anchor + (1.0 - memory) * self._origin
-        self.anchor[:, MEMBER_ROWS] = anchor
-        raw = self._member_ties * weights
-        totals = raw.sum(axis=2, keepdims=True)
-        if not totals.all():
+        anchor -= self._origin
+        anchor *= memory
+        anchor += self._origin
+        pulled = np.matmul(raw, self._x)  # (R, members, 3): weighted stances, total weight
+        totals = pulled[:, :, 2:]
+        if not totals.all():  # a member nobody influences keeps only its anchor
             totals = np.where(totals > 0, totals, 1.0)
-        lam = self.lam[:, :, None]
-        updated = lam * (np.matmul(raw, stance) / totals) + (1.0 - lam) * anchor
-        updated += ndtri(np.maximum(u, _TINY)).reshape(self.n, N_MEMBERS, 2) * p.t.stance_noise
-        stance[:, MEMBER_ROWS] = _unit(updated)
+        updated = pulled[:, :, :2] / totals  # contiguous from here: numpy's fast loops
+        updated *= self._lam
+        updated += self._keep * anchor
+        updated += z.reshape(self.n, N_MEMBERS, 2) * self.p.t.stance_noise
+        np.maximum(updated, 0.0, out=updated)
+        np.minimum(updated, 1.0, out=updated)
+        stance[:, MEMBER_ROWS] = updated
         if not self.all_related:
             stance[:, MEMBER_ROWS, ENGAGEMENT] *= self._relations_f
 
@@ -738,9 +805,10 @@ class BatchedModel(mesa.Model):
             veto = np.where(np.isnan(self.veto_override), veto, self.veto_override)
         return veto
 
-    def positions(self, u: np.ndarray | None = None) -> Positions:
+    def positions(self, z: np.ndarray | None = None) -> Positions:
         """Every member's position in every replicate, (R, members) arrays in tone units
-        (DiplomacyModel.positions; ``u`` the meeting-day uniforms, None for no mood)."""
+        (DiplomacyModel.positions; ``z`` the meeting-day standard normals, None for the
+        expected positions)."""
         p = self.p.m
         pressure = self.stance[:, MEMBER_ROWS, PRESSURE]
         engagement = self.stance[:, MEMBER_ROWS, ENGAGEMENT]
@@ -748,8 +816,8 @@ class BatchedModel(mesa.Model):
         calm_room = (1.0 - self.frame)[:, None]
         concern = p.tone_floor + p.tone_span * threat + p.tone_pressure * (pressure - 0.5)
         wish = calm_room * concern
-        if u is not None:
-            wish = wish + ndtri(np.maximum(u, _TINY)) * p.mood_noise
+        if z is not None:
+            wish = wish + z * p.mood_noise
         wish = np.minimum(np.maximum(wish, 0.0), 4.0)
         exposure = pressure * threat
         hawk = _unit(p.hawk_veto * exposure * calm_room)
@@ -758,20 +826,18 @@ class BatchedModel(mesa.Model):
         salience = _unit(0.2 + 0.8 * np.maximum(exposure, engagement))
         return Positions(wish, lower, upper, salience)
 
-    def meeting_positions(self, quarter: Quarter, meeting: str, u: np.ndarray) -> Positions:
+    def meeting_positions(self, quarter: Quarter, meeting: str, z: np.ndarray) -> Positions:
         """The positions members bring to this meeting (the hook DiplomacyModel has)."""
-        return self.positions(u)
+        return self.positions(z)
 
-    def _meeting(self, quarter: Quarter, meeting: str, u: np.ndarray) -> None:
-        statement = self.hold_meeting(quarter, meeting, self.meeting_positions(quarter, meeting, u))
+    def _meeting(self, quarter: Quarter, meeting: str, z: np.ndarray) -> None:
+        statement = self.hold_meeting(quarter, meeting, self.meeting_positions(quarter, meeting, z))
         self.statements.append(statement)
         spoke = statement.tone >= 0
         self.last_tone = np.where(spoke, statement.tone, self.last_tone)
         if self.record_events and spoke.any():
-            ids = np.array([self.template("ASEAN", DPRK, STATEMENT_CAMEO[t],
-                                          f"ASEAN {meeting} statement ({v}, tone {t})")
-                            for v in VOICES[:2] for t in range(5)])
             reps = np.flatnonzero(spoke)
+            ids = _STATEMENT_TEMPLATES[meeting]
             self.log(reps, ids[statement.voice[reps] * 5 + statement.tone[reps]], quarter)
 
     def hold_meeting(self, quarter: Quarter, meeting: str, positions: Positions
@@ -792,30 +858,14 @@ class BatchedModel(mesa.Model):
         return BatchedStatement(quarter.year, meeting, code, draft.tone, draft.voice,
                                 draft.target, draft.support, draft.blockers)
 
-    def _record(self) -> None:
-        i = self._done - 1
-        members = self.stance[:, MEMBER_ROWS]
-        pressure, engagement = members[:, :, PRESSURE], members[:, :, ENGAGEMENT]
-        history = self.member_history[:, i]
-        history[:] = members
-        row = self.metric_history[:, i]
-        if self.all_present:
-            row[:, 0] = pressure.mean(axis=1)
-            row[:, 1] = engagement.mean(axis=1)
-            row[:, 2] = pressure.max(axis=1) - pressure.min(axis=1)
-        else:
-            history[~self.present] = np.nan
-            row[:, 0] = (pressure * self._present_f).sum(axis=1) / self._seats
-            row[:, 1] = (engagement * self._present_f).sum(axis=1) / self._seats
-            row[:, 2] = (np.where(self.present, pressure, -np.inf).max(axis=1)
-                         - np.where(self.present, pressure, np.inf).min(axis=1))
-        row[:, 3] = self.threat
-        row[:, 4] = self.levers["sanctions_tightness"]
-        row[:, 5] = self._quarter_exchanges.sum(axis=1)
-        row[:, 6] = self._quarter_provocations.sum(axis=1)
-        row[:, 7] = self._quarter_provocations[:, KINDS.index("nuclear_test")]
-        row[:, 8] = self.frame
-        self.exchange_history[:, i] = self._quarter_exchanges
+    def _record(self, i: int) -> None:
+        self._member_history[i] = self.stance[:, MEMBER_ROWS]
+        if not self.all_present:
+            self._present_history[i] = self.present
+        scalars = self._scalar_history[:, i]
+        scalars[0] = self.memory
+        scalars[1] = self.levers["sanctions_tightness"]
+        scalars[2] = self.frame
 
     def run(self) -> BatchedModel:
         """Run to the end of the period (one Mesa time advance over the remaining steps)."""
@@ -823,20 +873,43 @@ class BatchedModel(mesa.Model):
             self.run_for(len(self.quarters) - self._done)
         return self
 
-    def snapshot(self, replicate: int) -> InitialState:
-        """Replicate ``replicate``'s state as a warm starting state (DiplomacyModel)."""
-        r = replicate
-        return InitialState(
-            stance=self.stance[r].copy(), ties=self.ties[min(r, len(self.ties) - 1)],
-            closeness={}, record_score={},
-            last_tone=None if self.last_tone[r] < 0 else int(self.last_tone[r]),
-            anchor=self.anchor[r].copy(), origin=self._origin[r].copy(),
-            levers={k: float(self.levers[k][r]) for k in CARRIED_LEVERS},
-            relations=self.relations[r].copy(), active=self.active[r].copy(),
-            memory=float(self.memory[r]), frame=float(self.frame[r]), calm=float(self.calm[r]),
-            visit_memory=self.visit_memory[r].copy(), warm=True)
-
     # --- results ------------------------------------------------------------------
+    @property
+    def member_history(self) -> np.ndarray:
+        """(R, quarters run, members, 2) members' stances, NaN when not a member."""
+        done = self._done
+        history = self._member_history[:done].copy()
+        history[~self._present_history[:done]] = np.nan
+        return history.transpose(1, 0, 2, 3)
+
+    @property
+    def exchange_history(self) -> np.ndarray:
+        """(R, quarters run, members) exchanges with the DPRK."""
+        return self._exchanges[: self._done].transpose(1, 0, 2).astype(np.int32)
+
+    def metric_history(self) -> np.ndarray:
+        """(R, quarters run, len(METRICS)) model-level metrics (DiplomacyModel.metrics)."""
+        done = self._done
+        stances = self._member_history[:done]
+        present = self._present_history[:done]
+        seats = present.sum(axis=2)
+        pressure, engagement = stances[..., PRESSURE], stances[..., ENGAGEMENT]
+        memory, sanctions, frame = self._scalar_history[:, :done]
+        provocations = self._provocations[:done]
+        metrics = np.stack([
+            np.where(present, pressure, 0.0).sum(axis=2) / seats,
+            np.where(present, engagement, 0.0).sum(axis=2) / seats,
+            np.where(present, pressure, -np.inf).max(axis=2)
+            - np.where(present, pressure, np.inf).min(axis=2),
+            1.0 - np.exp(-memory / self.p.s.memory_scale),
+            sanctions,
+            self._exchanges[:done].sum(axis=2),
+            provocations.sum(axis=2),
+            provocations[:, :, KINDS.index("nuclear_test")],
+            frame,
+        ], axis=2)
+        return metrics.transpose(1, 0, 2)
+
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All logged events as (replicate, quarter index, template id) arrays, each
         replicate's in the order they happened."""
@@ -853,25 +926,42 @@ class BatchedModel(mesa.Model):
         """One ReplicateResult per replicate (replicate numbers from ``first_index``), the
         same fields the per-replicate engine gives, so results writing is unchanged."""
         reps, quarters, templates = self.event_arrays()
-        bounds = np.searchsorted(reps, np.arange(self.n + 1))
-        quarter_of = {i: Quarter.from_index(i) for i in np.unique(quarters).tolist()}
-        made = [(quarter_of[q], *self._templates[t])
-                for q, t in zip(quarters.tolist(), templates.tolist(), strict=True)]
+        bounds = np.searchsorted(reps, np.arange(self.n + 1)).tolist()
+        keys, inverse = np.unique(quarters * len(_TEMPLATES) + templates, return_inverse=True)
+        made = np.empty(len(keys), dtype=object)  # identical events share one SimEvent
+        for k, key in enumerate(keys.tolist()):
+            q, t = divmod(key, len(_TEMPLATES))
+            made[k] = SimEvent(Quarter.from_index(q), *_TEMPLATES[t])
+        events = made[inverse]
+        metrics = self.metric_history()
         members = self.member_history.astype(np.float32)
+        exchanges = self.exchange_history
         meetings = [(s.year, s.meeting, s.chair, s.tone.tolist(),
                      [VOICES[v] for v in s.voice.tolist()], s.target.tolist(),
                      s.support.tolist()) for s in self.statements]
+        chairs = dict(self.chairs)
         out = []
         for r in range(self.n):
             statements = [(year, meeting, chair, None if tone[r] < 0 else tone[r], voice[r],
                            target[r], support[r])
                           for year, meeting, chair, tone, voice, target, support in meetings]
-            events = [SimEvent(*e) for e in made[bounds[r]:bounds[r + 1]]]
-            out.append(ReplicateResult(first_index + r, self.p.draws[r].as_dict(),
-                                       self.metric_history[r], members[r],
-                                       self.exchange_history[r], statements, events,
-                                       dict(self.chairs)))
+            out.append(ReplicateResult(first_index + r, self.p.draws[r].as_dict(), metrics[r],
+                                       members[r], exchanges[r], statements,
+                                       events[bounds[r]:bounds[r + 1]].tolist(), dict(chairs)))
         return out
+
+    def snapshot(self, replicate: int) -> InitialState:
+        """Replicate ``replicate``'s state as a warm starting state (DiplomacyModel)."""
+        r = replicate
+        return InitialState(
+            stance=self.stance[r].copy(), ties=self.ties[min(r, len(self.ties) - 1)],
+            closeness={}, record_score={},
+            last_tone=None if self.last_tone[r] < 0 else int(self.last_tone[r]),
+            anchor=self.anchor[r].copy(), origin=self._origin[r].copy(),
+            levers={k: float(self.levers[k][r]) for k in CARRIED_LEVERS},
+            relations=self.relations[r].copy(), active=self.active[r].copy(),
+            memory=float(self.memory[r]), frame=float(self.frame[r]), calm=float(self.calm[r]),
+            visit_memory=self.visit_memory[r].copy(), warm=True)
 
 
 def batched_from_scenario(scenario: Scenario, parameters: Sequence[Parameters],
@@ -911,11 +1001,21 @@ def run_block(scenario: Scenario, block: int, n_replicates: int, root_seed: int,
     indices = block_range(block, n_replicates)
     param_seeds, model_seed = block_seeds(root_seed, block)
     draw = draw or PointDraw(default_parameters())
-    params = []
+    params, replaced, states = [], {}, {}
     for i in indices:
         chosen = draw(i, np.random.default_rng(param_seeds[i - indices.start]))
-        params.append(chosen.replace(**scenario.parameters) if scenario.parameters else chosen)
-    initial = [starting_state(q, scenario, i) for q, i in zip(params, indices, strict=True)]
+        if scenario.parameters:  # a point draw repeats one object: replace it once
+            key = id(chosen)
+            if key not in replaced:
+                replaced[key] = (chosen, chosen.replace(**scenario.parameters))
+            chosen = replaced[key][1]
+        params.append(chosen)
+    initial = []
+    for q, i in zip(params, indices, strict=True):
+        key = (id(q), i % POOL)  # warm starts are shared by slot (model/warmstart.py)
+        if key not in states:
+            states[key] = starting_state(q, scenario, i)
+        initial.append(states[key])
     model = batched_from_scenario(scenario, params, initial, rng=np.random.default_rng(model_seed),
                                   record_events=record_events)
     model.run()
