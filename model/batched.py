@@ -102,18 +102,44 @@ def template(source: str, target: str, cameo: str, summary: str) -> int:
     return found
 
 
-_VISIT_TEMPLATES = np.array([
-    [template(DPRK, c, KIND_CAMEO["delegation"], f"DPRK delegation visits {c}"),
-     template(c, DPRK, KIND_CAMEO["delegation"], f"{c} delegation visits Pyongyang")]
-    for c in MEMBERS]).ravel()  # member by member: going, coming
-_KIND_TEMPLATES = np.array([template(DPRK, "UNSC", KIND_CAMEO[k],
-                                     f"DPRK conducts a {k.replace('_', ' ')}") for k in KINDS])
-_LOBBY_TEMPLATES = np.array([[template(pw, c, KIND_CAMEO["lobbying"],
-                                       f"{pw} lobbies {c} on the DPRK ahead of ASEAN meetings")
-                              for c in MEMBERS] for pw in POWERS])
-_STATEMENT_TEMPLATES = {meeting: np.array([
-    template("ASEAN", DPRK, STATEMENT_CAMEO[t], f"ASEAN {meeting} statement ({v}, tone {t})")
-    for v in VOICES[:2] for t in range(5)]) for meeting in MEETINGS}
+_VISIT_TEMPLATES = np.array(
+    [
+        [
+            template(DPRK, c, KIND_CAMEO["delegation"], f"DPRK delegation visits {c}"),
+            template(c, DPRK, KIND_CAMEO["delegation"], f"{c} delegation visits Pyongyang"),
+        ]
+        for c in MEMBERS
+    ]
+).ravel()  # member by member: going, coming
+_KIND_TEMPLATES = np.array(
+    [template(DPRK, "UNSC", KIND_CAMEO[k], f"DPRK conducts a {k.replace('_', ' ')}") for k in KINDS]
+)
+_LOBBY_TEMPLATES = np.array(
+    [
+        [
+            template(
+                pw,
+                c,
+                KIND_CAMEO["lobbying"],
+                f"{pw} lobbies {c} on the DPRK ahead of ASEAN meetings",
+            )
+            for c in MEMBERS
+        ]
+        for pw in POWERS
+    ]
+)
+_STATEMENT_TEMPLATES = {
+    meeting: np.array(
+        [
+            template(
+                "ASEAN", DPRK, STATEMENT_CAMEO[t], f"ASEAN {meeting} statement ({v}, tone {t})"
+            )
+            for v in VOICES[:2]
+            for t in range(5)
+        ]
+    )
+    for meeting in MEETINGS
+}
 
 
 def _unit(values):
@@ -150,8 +176,10 @@ class ParameterTable:
         self.draws = list(draws)
         names = list(self.draws[0])
         rows: dict[int, list[float]] = {}  # point draws repeat one object: read it once
-        values = np.array([rows.get(id(p)) or rows.setdefault(id(p), [p[n] for n in names])
-                           for p in self.draws], dtype=float)
+        values = np.array(
+            [rows.get(id(p)) or rows.setdefault(id(p), [p[n] for n in names]) for p in self.draws],
+            dtype=float,
+        )
         s, m, t = {}, {}, {}
         for j, name in enumerate(names):
             column = values[:, j]
@@ -192,8 +220,15 @@ class BatchedDraft:
     blockers: np.ndarray
 
 
-def draft_batch(positions: Positions, present: np.ndarray | None, chair: np.ndarray,
-                pull, stake: np.ndarray, previous: np.ndarray, split_quorum) -> BatchedDraft:
+def draft_batch(
+    positions: Positions,
+    present: np.ndarray | None,
+    chair: np.ndarray,
+    pull,
+    stake: np.ndarray,
+    previous: np.ndarray,
+    split_quorum,
+) -> BatchedDraft:
     """:func:`model.negotiation.draft_text` for R meetings at once.
 
     ``positions`` hold (R, members) arrays; ``present`` (R, members) marks who sits at
@@ -213,7 +248,8 @@ def draft_batch(positions: Positions, present: np.ndarray | None, chair: np.ndar
     target = np.minimum(np.maximum(target, 0.0), 4.0)
     tones = TONE_LEVELS[None, :, None]
     blocked = (tones < positions.lower[:, None, :] - 1e-9) | (
-        tones > positions.upper[:, None, :] + 1e-9)  # (R, tones, members)
+        tones > positions.upper[:, None, :] + 1e-9
+    )  # (R, tones, members)
     if present is not None:
         blocked &= present[:, None, :]
         seats = present.sum(axis=1)[:, None]
@@ -232,8 +268,9 @@ def draft_batch(positions: Positions, present: np.ndarray | None, chair: np.ndar
     split_tone = np.where(quorate, distance, np.inf).argmin(axis=1)
     tone = np.where(consensus, consensus_tone, np.where(split, split_tone, NO_TONE))
     voice = np.where(consensus, 0, np.where(split, 1, 2)).astype(np.int8)
-    support_out = np.where(consensus, 1.0,
-                           np.where(split, support[rows, split_tone], support.max(axis=1)))
+    support_out = np.where(
+        consensus, 1.0, np.where(split, support[rows, split_tone], support.max(axis=1))
+    )
     return BatchedDraft(tone, voice, target, support_out, blockers)
 
 
@@ -296,8 +333,7 @@ class BatchedNorthKorea(BatchedCountry):
     def outreach_rates(self) -> np.ndarray:
         """(R, members) expected delegations this quarter (NorthKorea.outreach_rates)."""
         m = self.model
-        warmth = np.exp(m.p.m.outreach_focus * np.log(0.05 + m.stance[:, MEMBER_ROWS,
-                                                                        ENGAGEMENT]))
+        warmth = np.exp(m.p.m.outreach_focus * np.log(0.05 + m.stance[:, MEMBER_ROWS, ENGAGEMENT]))
         return m._outreach_scale * warmth
 
     def provocation_hazard(self) -> np.ndarray:
@@ -396,11 +432,17 @@ class BatchedModel(mesa.Model):
         def each(value) -> np.ndarray:
             return np.broadcast_to(value, (r,)).astype(float)
 
-        self._launch_shares = np.stack([each(np.maximum(0.0, 1.0 - p.nuclear_share
-                                                        - p.icbm_share)),
-                                        each(p.icbm_share), each(p.nuclear_share)], axis=1)
-        self._break_factor = [each(np.maximum(0.0, 1.0 - p.frame_break * LAUNCH_IMPULSE[k]))
-                              for k in (1, 2)]  # share of the frame an ICBM / nuclear test keeps
+        self._launch_shares = np.stack(
+            [
+                each(np.maximum(0.0, 1.0 - p.nuclear_share - p.icbm_share)),
+                each(p.icbm_share),
+                each(p.nuclear_share),
+            ],
+            axis=1,
+        )
+        self._break_factor = [
+            each(np.maximum(0.0, 1.0 - p.frame_break * LAUNCH_IMPULSE[k])) for k in (1, 2)
+        ]  # share of the frame an ICBM / nuclear test keeps
         self._refresh_hazard()
 
         self._events: list[tuple[np.ndarray, int, np.ndarray]] = []
@@ -427,24 +469,32 @@ class BatchedModel(mesa.Model):
         self._x = np.ones((self.n, N_AGENTS, 3))
         self.stance = self._x[:, :, :2]
         self.stance[:] = np.stack([s.stance for s in states])
-        self.anchor = np.stack([s.stance if s.anchor is None else s.anchor for s in states]
-                               ).astype(float)
-        self._origin = np.stack([a[MEMBER_ROWS] if s.origin is None else s.origin
-                                 for s, a in zip(states, self.anchor, strict=True)]).astype(float)
+        self.anchor = np.stack([s.stance if s.anchor is None else s.anchor for s in states]).astype(
+            float
+        )
+        self._origin = np.stack(
+            [
+                a[MEMBER_ROWS] if s.origin is None else s.origin
+                for s, a in zip(states, self.anchor, strict=True)
+            ]
+        ).astype(float)
         first = states[0].ties
         same = all(s.ties is first or np.array_equal(s.ties, first) for s in states)
         self.ties = first[None] if same else np.stack([s.ties for s in states])
         names = default_levers()
-        self.levers = {name: np.array([{**names, **s.levers, **levers}[name] for s in states],
-                                      dtype=float) for name in names}
+        self.levers = {
+            name: np.array([{**names, **s.levers, **levers}[name] for s in states], dtype=float)
+            for name in names
+        }
         self.relations = np.stack([s.relations for s in states]).astype(bool)
         self.active = np.stack([s.active for s in states]).astype(bool)
         self.memory = np.array([s.memory for s in states], dtype=float)
         self.frame = np.array([s.frame for s in states], dtype=float)
         self.calm = np.array([s.calm for s in states], dtype=float)
         self.visit_memory = np.stack([s.visit_memory for s in states]).astype(float)
-        self.last_tone = np.array([NO_TONE if s.last_tone is None else s.last_tone
-                                   for s in states], dtype=np.int64)
+        self.last_tone = np.array(
+            [NO_TONE if s.last_tone is None else s.last_tone for s in states], dtype=np.int64
+        )
         self.lam = np.broadcast_to(self.p.m.susceptibility, (self.n, N_MEMBERS)).astype(float)
         self.veto_override = np.full(N_MEMBERS, np.nan)
         self.lobbying = np.zeros((self.n, N_AGENTS))
@@ -478,10 +528,16 @@ class BatchedModel(mesa.Model):
             "USA": (p.pressure_USA, p.engagement_USA, p.lobbying_USA * 2.0 * us),
             "JPN": (p.pressure_JPN, p.engagement_JPN, p.lobbying_JPN * (0.5 + us)),
             "KOR": (p.pressure_KOR, p.engagement_KOR, p.lobbying_KOR * (0.5 + us)),
-            "CHN": (p.pressure_CHN * 2.0 * (1.0 - shield), p.engagement_CHN * (0.5 + shield),
-                    p.lobbying_CHN * (0.5 + shield)),
-            "RUS": (p.pressure_RUS * 2.0 * (1.0 - russia), p.engagement_RUS * (0.5 + russia),
-                    p.lobbying_RUS * (0.5 + russia)),
+            "CHN": (
+                p.pressure_CHN * 2.0 * (1.0 - shield),
+                p.engagement_CHN * (0.5 + shield),
+                p.lobbying_CHN * (0.5 + shield),
+            ),
+            "RUS": (
+                p.pressure_RUS * 2.0 * (1.0 - russia),
+                p.engagement_RUS * (0.5 + russia),
+                p.lobbying_RUS * (0.5 + russia),
+            ),
         }
         for code, (pressure, engagement, lobbying) in stance.items():
             row, o = INDEX[code], self._power_overrides.get(code)
@@ -503,13 +559,17 @@ class BatchedModel(mesa.Model):
         """The DPRK's lever-driven rates (they change only by shocks): outreach per
         member before warmth, and expected launches by kind before the calm."""
         p, lv = self.p.s, self.levers
-        base = p.outreach_rate * lv["dprk_outreach"] * (
-            1.0 + p.outreach_sanctions_response * lv["sanctions_tightness"])
+        base = (
+            p.outreach_rate
+            * lv["dprk_outreach"]
+            * (1.0 + p.outreach_sanctions_response * lv["sanctions_tightness"])
+        )
         self._outreach_scale = base[:, None] * self.reachable
         boldness = 1.0 + 0.5 * (lv["russia_alignment"] - 0.5)
         sanctions = 1.0 + p.provocation_sanctions_response * (lv["sanctions_tightness"] - 0.5)
-        self._hazard_base = np.maximum(0.0, p.provocation_rate * lv["dprk_provocation"]
-                                       * boldness * sanctions)
+        self._hazard_base = np.maximum(
+            0.0, p.provocation_rate * lv["dprk_provocation"] * boldness * sanctions
+        )
         self._launch_base = self._hazard_base[:, None] * self._launch_shares
 
     def _tls_joins(self, shocks: list[ShockSpec]) -> Quarter:
@@ -518,8 +578,14 @@ class BatchedModel(mesa.Model):
         explicit = [s for s in shocks if s.type == "accession" and s.actor == "TLS"]
         joins = explicit[0].quarter if explicit else Quarter.parse(TLS_ACCESSION_QUARTER)
         if joins > self.start and not explicit and joins <= self.end:
-            shocks.append(ShockSpec(at=str(joins), type="accession", actor="TLS",
-                                    note="Timor-Leste admitted 26 October 2025"))
+            shocks.append(
+                ShockSpec(
+                    at=str(joins),
+                    type="accession",
+                    actor="TLS",
+                    note="Timor-Leste admitted 26 October 2025",
+                )
+            )
         return joins
 
     def _focus(self, chair: str) -> np.ndarray:
@@ -554,12 +620,16 @@ class BatchedModel(mesa.Model):
         centrality = self.levers["asean_centrality"]
         outside = 1.0 - centrality
         self._raw[:, :, MEMBER_ROWS] = member_ties[:, :, MEMBER_ROWS] * centrality[:, None, None]
-        self._power_scale = (member_ties[:, :, POWER_ROWS]
-                             * (outside * self.p.s.lobbying_weight)[:, None, None])
+        self._power_scale = (
+            member_ties[:, :, POWER_ROWS] * (outside * self.p.s.lobbying_weight)[:, None, None]
+        )
         if not self.all_present:  # absent members are not lobbied
             self._power_scale = self._power_scale * self._present_f[:, :, None]
-        self._dprk_scale = (member_ties[:, :, DPRK_ROW] * (outside * self.p.s.dprk_pull)[:, None]
-                            * self._relations_f)
+        self._dprk_scale = (
+            member_ties[:, :, DPRK_ROW]
+            * (outside * self.p.s.dprk_pull)[:, None]
+            * self._relations_f
+        )
         self._year_scale: dict[int, np.ndarray] = {}
 
     def _lobby_scale(self, year: int) -> np.ndarray:
@@ -586,12 +656,20 @@ class BatchedModel(mesa.Model):
             templates = np.broadcast_to(templates, replicates.shape)
             self._events.append((replicates, (quarter or self._now).index, templates))
 
-    def emit(self, kind: str, source: str, target: str, summary: str,
-             quarter: Quarter | None = None, cameo: str | None = None) -> None:
+    def emit(
+        self,
+        kind: str,
+        source: str,
+        target: str,
+        summary: str,
+        quarter: Quarter | None = None,
+        cameo: str | None = None,
+    ) -> None:
         """Log one scenario-wide event in every replicate."""
         if self.record_events:
-            self.log(self._rows, template(source, target, cameo or KIND_CAMEO[kind], summary),
-                     quarter)
+            self.log(
+                self._rows, template(source, target, cameo or KIND_CAMEO[kind], summary), quarter
+            )
 
     # --- actions agents and shocks call ---------------------------------------------
     def exchange(self, visits: np.ndarray, u: np.ndarray) -> None:
@@ -604,8 +682,7 @@ class BatchedModel(mesa.Model):
             reps = np.repeat(np.repeat(self._rows, 2 * N_MEMBERS), counts)
             self.log(reps, np.repeat(np.tile(_VISIT_TEMPLATES, self.n), counts))
         self._exchanges[self._done] += total  # shocks fire just before their quarter's step
-        self._raise_members(ENGAGEMENT, self.p.m.visit_effect * total,
-                            self.p.m.visit_persistence)
+        self._raise_members(ENGAGEMENT, self.p.m.visit_effect * total, self.p.m.visit_persistence)
 
     def launch(self, counts: np.ndarray) -> None:
         """The DPRK's own launches this quarter: ``counts`` (R, 3) missiles, ICBM tests and
@@ -623,8 +700,9 @@ class BatchedModel(mesa.Model):
                 if column.any():
                     self.log(np.repeat(self._rows, column), _KIND_TEMPLATES[kind])
 
-    def provoke(self, kind: str, impulse: float | None = None,
-                quarter: Quarter | None = None) -> None:
+    def provoke(
+        self, kind: str, impulse: float | None = None, quarter: Quarter | None = None
+    ) -> None:
         """A dated launch, test or attack, in every replicate (DiplomacyModel.provoke)."""
         impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
         self.memory += impulse
@@ -661,8 +739,7 @@ class BatchedModel(mesa.Model):
     def _nudge(self, row: int, column: int, amount: float, persistence: float) -> None:
         self.stance[:, row, column] = _unit(self.stance[:, row, column] + amount)
         if persistence:
-            self.anchor[:, row, column] = _unit(self.anchor[:, row, column]
-                                                + persistence * amount)
+            self.anchor[:, row, column] = _unit(self.anchor[:, row, column] + persistence * amount)
 
     def apply_shock(self, shock: ShockSpec) -> None:
         """Apply one dated shock to every replicate (DiplomacyModel.apply_shock)."""
@@ -678,14 +755,17 @@ class BatchedModel(mesa.Model):
             self.open_dialogue(size)
             if kind == "us_dprk_summit":
                 self.calm = np.maximum(self.calm, self.p.s.summit_calm * size)
-            what = {"us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
-                    "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
-                    "talks": (actor or "USA", "Talks with the DPRK make progress")}[kind]
+            what = {
+                "us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
+                "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
+                "talks": (actor or "USA", "Talks with the DPRK make progress"),
+            }[kind]
             self.emit("summit", what[0], DPRK, what[1], q)
             if shock.host:
                 self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
-                self.emit("host_summit", shock.host, DPRK,
-                          f"{shock.host} hosts the US-DPRK summit", q)
+                self.emit(
+                    "host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q
+                )
         elif kind == "dprk_delegation":
             visits = np.zeros((self.n, N_MEMBERS), dtype=np.int64)
             visits[:, MEMBERS.index(actor)] = int(size)
@@ -760,8 +840,9 @@ class BatchedModel(mesa.Model):
         stance, raw = self.stance, self._raw
         distance = BatchedPower.distance(self)
         if quarter.q >= 3 and self.record_events:  # contacts are logged before the meetings
-            BatchedPower.contact(self, BatchedPower.lobbying(self, self._focus(
-                self.chair(quarter.year))))
+            BatchedPower.contact(
+                self, BatchedPower.lobbying(self, self._focus(self.chair(quarter.year)))
+            )
         raw[:, :, POWER_ROWS] = self._lobby_scale(quarter.year) * distance
         raw[:, :, DPRK_ROW] = self._dprk_scale * stance[:, MEMBER_ROWS, ENGAGEMENT]
         memory = self.p.t.anchor_memory  # durable shifts fade back toward the origins
@@ -791,16 +872,22 @@ class BatchedModel(mesa.Model):
     def cover(self) -> np.ndarray:
         """(R, members) protection expected from China or Russia (DiplomacyModel.cover)."""
         china, russia = self._cover_ties
-        return _unit(self.levers["china_shield"][:, None] * china
-                     + self.levers["russia_alignment"][:, None] * russia)
+        return _unit(
+            self.levers["china_shield"][:, None] * china
+            + self.levers["russia_alignment"][:, None] * russia
+        )
 
     def veto(self) -> np.ndarray:
         """(R, members) willingness to block a harsher text (DiplomacyModel.veto)."""
         p = self.p.m
         engagement = self.stance[:, MEMBER_ROWS, ENGAGEMENT]
         visits = 1.0 - np.exp(-self.visit_memory / 2.0)
-        veto = _unit(p.veto_base + p.veto_engagement * engagement + p.veto_cover * self.cover()
-                     + p.veto_visits * visits)
+        veto = _unit(
+            p.veto_base
+            + p.veto_engagement * engagement
+            + p.veto_cover * self.cover()
+            + p.veto_visits * visits
+        )
         if self._has_veto_override:
             veto = np.where(np.isnan(self.veto_override), veto, self.veto_override)
         return veto
@@ -840,8 +927,9 @@ class BatchedModel(mesa.Model):
             ids = _STATEMENT_TEMPLATES[meeting]
             self.log(reps, ids[statement.voice[reps] * 5 + statement.tone[reps]], quarter)
 
-    def hold_meeting(self, quarter: Quarter, meeting: str, positions: Positions
-                     ) -> BatchedStatement:
+    def hold_meeting(
+        self, quarter: Quarter, meeting: str, positions: Positions
+    ) -> BatchedStatement:
         """The texts the chair drafts from ``positions`` in every replicate (pure)."""
         code = self.chair(quarter.year)
         position = MEMBERS.index(code)
@@ -851,12 +939,24 @@ class BatchedModel(mesa.Model):
             present = self.present
             chair = np.where(present[:, position], position, present.argmax(axis=1))
         p = self.p.s
-        stake = (p.chair_stake * self.stance[self._rows, INDEX[MEMBERS[0]] + chair, PRESSURE]
-                 * (1.0 - self.frame))
-        draft = draft_batch(positions, present, chair, p.chair_pull, stake, self.last_tone,
-                            p.split_quorum)
-        return BatchedStatement(quarter.year, meeting, code, draft.tone, draft.voice,
-                                draft.target, draft.support, draft.blockers)
+        stake = (
+            p.chair_stake
+            * self.stance[self._rows, INDEX[MEMBERS[0]] + chair, PRESSURE]
+            * (1.0 - self.frame)
+        )
+        draft = draft_batch(
+            positions, present, chair, p.chair_pull, stake, self.last_tone, p.split_quorum
+        )
+        return BatchedStatement(
+            quarter.year,
+            meeting,
+            code,
+            draft.tone,
+            draft.voice,
+            draft.target,
+            draft.support,
+            draft.blockers,
+        )
 
     def _record(self, i: int) -> None:
         self._member_history[i] = self.stance[:, MEMBER_ROWS]
@@ -896,18 +996,21 @@ class BatchedModel(mesa.Model):
         pressure, engagement = stances[..., PRESSURE], stances[..., ENGAGEMENT]
         memory, sanctions, frame = self._scalar_history[:, :done]
         provocations = self._provocations[:done]
-        metrics = np.stack([
-            np.where(present, pressure, 0.0).sum(axis=2) / seats,
-            np.where(present, engagement, 0.0).sum(axis=2) / seats,
-            np.where(present, pressure, -np.inf).max(axis=2)
-            - np.where(present, pressure, np.inf).min(axis=2),
-            1.0 - np.exp(-memory / self.p.s.memory_scale),
-            sanctions,
-            self._exchanges[:done].sum(axis=2),
-            provocations.sum(axis=2),
-            provocations[:, :, KINDS.index("nuclear_test")],
-            frame,
-        ], axis=2)
+        metrics = np.stack(
+            [
+                np.where(present, pressure, 0.0).sum(axis=2) / seats,
+                np.where(present, engagement, 0.0).sum(axis=2) / seats,
+                np.where(present, pressure, -np.inf).max(axis=2)
+                - np.where(present, pressure, np.inf).min(axis=2),
+                1.0 - np.exp(-memory / self.p.s.memory_scale),
+                sanctions,
+                self._exchanges[:done].sum(axis=2),
+                provocations.sum(axis=2),
+                provocations[:, :, KINDS.index("nuclear_test")],
+                frame,
+            ],
+            axis=2,
+        )
         return metrics.transpose(1, 0, 2)
 
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -936,48 +1039,95 @@ class BatchedModel(mesa.Model):
         metrics = self.metric_history()
         members = self.member_history.astype(np.float32)
         exchanges = self.exchange_history
-        meetings = [(s.year, s.meeting, s.chair, s.tone.tolist(),
-                     [VOICES[v] for v in s.voice.tolist()], s.target.tolist(),
-                     s.support.tolist()) for s in self.statements]
+        meetings = [
+            (
+                s.year,
+                s.meeting,
+                s.chair,
+                s.tone.tolist(),
+                [VOICES[v] for v in s.voice.tolist()],
+                s.target.tolist(),
+                s.support.tolist(),
+            )
+            for s in self.statements
+        ]
         chairs = dict(self.chairs)
         out = []
         for r in range(self.n):
-            statements = [(year, meeting, chair, None if tone[r] < 0 else tone[r], voice[r],
-                           target[r], support[r])
-                          for year, meeting, chair, tone, voice, target, support in meetings]
-            out.append(ReplicateResult(first_index + r, self.p.draws[r].as_dict(), metrics[r],
-                                       members[r], exchanges[r], statements,
-                                       events[bounds[r]:bounds[r + 1]].tolist(), dict(chairs)))
+            statements = [
+                (
+                    year,
+                    meeting,
+                    chair,
+                    None if tone[r] < 0 else tone[r],
+                    voice[r],
+                    target[r],
+                    support[r],
+                )
+                for year, meeting, chair, tone, voice, target, support in meetings
+            ]
+            out.append(
+                ReplicateResult(
+                    first_index + r,
+                    self.p.draws[r].as_dict(),
+                    metrics[r],
+                    members[r],
+                    exchanges[r],
+                    statements,
+                    events[bounds[r] : bounds[r + 1]].tolist(),
+                    dict(chairs),
+                )
+            )
         return out
 
     def snapshot(self, replicate: int) -> InitialState:
         """Replicate ``replicate``'s state as a warm starting state (DiplomacyModel)."""
         r = replicate
         return InitialState(
-            stance=self.stance[r].copy(), ties=self.ties[min(r, len(self.ties) - 1)],
-            closeness={}, record_score={},
+            stance=self.stance[r].copy(),
+            ties=self.ties[min(r, len(self.ties) - 1)],
+            closeness={},
+            record_score={},
             last_tone=None if self.last_tone[r] < 0 else int(self.last_tone[r]),
-            anchor=self.anchor[r].copy(), origin=self._origin[r].copy(),
+            anchor=self.anchor[r].copy(),
+            origin=self._origin[r].copy(),
             levers={k: float(self.levers[k][r]) for k in CARRIED_LEVERS},
-            relations=self.relations[r].copy(), active=self.active[r].copy(),
-            memory=float(self.memory[r]), frame=float(self.frame[r]), calm=float(self.calm[r]),
-            visit_memory=self.visit_memory[r].copy(), warm=True)
+            relations=self.relations[r].copy(),
+            active=self.active[r].copy(),
+            memory=float(self.memory[r]),
+            frame=float(self.frame[r]),
+            calm=float(self.calm[r]),
+            visit_memory=self.visit_memory[r].copy(),
+            warm=True,
+        )
 
 
-def batched_from_scenario(scenario: Scenario, parameters: Sequence[Parameters],
-                          initial: Sequence[InitialState] | None = None,
-                          rng: np.random.Generator | int | None = None,
-                          record_events: bool = True) -> BatchedModel:
+def batched_from_scenario(
+    scenario: Scenario,
+    parameters: Sequence[Parameters],
+    initial: Sequence[InitialState] | None = None,
+    rng: np.random.Generator | int | None = None,
+    record_events: bool = True,
+) -> BatchedModel:
     """Build the batched model a scenario describes (``parameters`` already include the
     scenario's own overrides, one per replicate)."""
-    return BatchedModel(start=scenario.period.start, end=scenario.period.end,
-                        chairs=scenario.chairs, levers=scenario.levers, shocks=scenario.shocks,
-                        actors=scenario.actors, parameters=parameters, initial=initial,
-                        record_events=record_events, rng=rng)
+    return BatchedModel(
+        start=scenario.period.start,
+        end=scenario.period.end,
+        chairs=scenario.chairs,
+        levers=scenario.levers,
+        shocks=scenario.shocks,
+        actors=scenario.actors,
+        parameters=parameters,
+        initial=initial,
+        record_events=record_events,
+        rng=rng,
+    )
 
 
-def block_seeds(root_seed: int, block: int) -> tuple[list[np.random.SeedSequence],
-                                                      np.random.SeedSequence]:
+def block_seeds(
+    root_seed: int, block: int
+) -> tuple[list[np.random.SeedSequence], np.random.SeedSequence]:
     """Block ``block``'s per-row parameter seeds and its model seed (module docstring)."""
     block_seed = np.random.SeedSequence(root_seed).spawn(block + 1)[block]
     param_seed, model_seed = block_seed.spawn(2)
@@ -988,14 +1138,20 @@ def block_range(block: int, n_replicates: int) -> range:
     """The replicates of block ``block`` in a run of ``n_replicates``."""
     first = block * BLOCK
     if not 0 <= first < n_replicates:
-        raise ValueError(f"block {block} is outside a run of {n_replicates} replicates "
-                         f"(blocks of {BLOCK})")
+        raise ValueError(
+            f"block {block} is outside a run of {n_replicates} replicates (blocks of {BLOCK})"
+        )
     return range(first, min(first + BLOCK, n_replicates))
 
 
-def run_block(scenario: Scenario, block: int, n_replicates: int, root_seed: int,
-              draw: ParameterDraw | None = None, record_events: bool = False
-              ) -> list[ReplicateResult]:
+def run_block(
+    scenario: Scenario,
+    block: int,
+    n_replicates: int,
+    root_seed: int,
+    draw: ParameterDraw | None = None,
+    record_events: bool = False,
+) -> list[ReplicateResult]:
     """Run block ``block`` of an ensemble of ``n_replicates`` (replicates
     ``block * BLOCK`` onwards) and return its results in replicate order."""
     indices = block_range(block, n_replicates)
@@ -1016,8 +1172,13 @@ def run_block(scenario: Scenario, block: int, n_replicates: int, root_seed: int,
         if key not in states:
             states[key] = starting_state(q, scenario, i)
         initial.append(states[key])
-    model = batched_from_scenario(scenario, params, initial, rng=np.random.default_rng(model_seed),
-                                  record_events=record_events)
+    model = batched_from_scenario(
+        scenario,
+        params,
+        initial,
+        rng=np.random.default_rng(model_seed),
+        record_events=record_events,
+    )
     model.run()
     return model.results(indices.start)
 

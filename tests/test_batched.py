@@ -25,8 +25,11 @@ from model.world import METRICS, model_from_scenario
 
 REPLICATES = 300
 EVERY_SHOCK = Scenario(
-    name="every-shock", title="t", description="every kind of shock, with TLS joining",
-    period={"start": "2000Q1", "end": "2002Q4"}, seed=5,
+    name="every-shock",
+    title="t",
+    description="every kind of shock, with TLS joining",
+    period={"start": "2000Q1", "end": "2002Q4"},
+    seed=5,
     levers={"sanctions_tightness": 0.3},
     actors={"MMR": {"veto": 0.9}, "USA": {"lobbying": 1.5}, "VNM": {"susceptibility": 0.3}},
     shocks=(
@@ -45,26 +48,36 @@ EVERY_SHOCK = Scenario(
         ShockSpec(at="2002Q3", type="strain", actor="CHN"),
         ShockSpec(at="2002Q3", type="restore_relations", actor="MYS"),
         ShockSpec(at="2002Q4", type="armed_attack"),
-    ))
+    ),
+)
 
 
 def history_slice() -> Scenario:
     """History 2000-2010 (cold start): summits, talks, resolutions, tests, attacks."""
     past = history()
-    return past.with_changes(period={"start": "2000Q1", "end": "2010Q4"},
-                             shocks=[s.model_dump() for s in past.shocks
-                                     if s.quarter.year <= 2010])
+    return past.with_changes(
+        period={"start": "2000Q1", "end": "2010Q4"},
+        shocks=[s.model_dump() for s in past.shocks if s.quarter.year <= 2010],
+    )
 
 
 # --- 1. the same rules, without chance ----------------------------------------------
 def test_without_chance_the_batched_engine_is_the_per_replicate_model():
     params = default_parameters().replace(stance_noise=0.0, mood_noise=0.0, reciprocity=0.0)
-    scenario = EVERY_SHOCK.with_changes(levers={"sanctions_tightness": 0.3, "dprk_outreach": 0.0,
-                                                "dprk_provocation": 0.0})
+    scenario = EVERY_SHOCK.with_changes(
+        levers={"sanctions_tightness": 0.3, "dprk_outreach": 0.0, "dprk_provocation": 0.0}
+    )
     single = model_from_scenario(scenario, params, rng=1).run()
-    batched = BatchedModel(start="2000Q1", end="2002Q4", levers=scenario.levers,
-                           shocks=scenario.shocks, actors=scenario.actors, parameters=params,
-                           replicates=3, rng=2).run()
+    batched = BatchedModel(
+        start="2000Q1",
+        end="2002Q4",
+        levers=scenario.levers,
+        shocks=scenario.shocks,
+        actors=scenario.actors,
+        parameters=params,
+        replicates=3,
+        rng=2,
+    ).run()
     members = batched.member_history
     for r in range(3):  # R copies of one state stay identical
         np.testing.assert_array_equal(members[r], members[0])
@@ -76,9 +89,11 @@ def test_without_chance_the_batched_engine_is_the_per_replicate_model():
     tones = [s.tone[0] for s in batched.statements]
     assert tones == [-1 if s.tone is None else s.tone for s in single.statements]
     assert [s.voice[0] for s in batched.statements] == [
-        ("consensus", "split", "none").index(s.voice) for s in single.statements]
-    np.testing.assert_allclose([s.target[0] for s in batched.statements],
-                               [s.target for s in single.statements], atol=1e-12)
+        ("consensus", "split", "none").index(s.voice) for s in single.statements
+    ]
+    np.testing.assert_allclose(
+        [s.target[0] for s in batched.statements], [s.target for s in single.statements], atol=1e-12
+    )
     assert [s.chair for s in batched.statements] == [s.chair for s in single.statements]
     assert batched.last_tone[0] == (-1 if single.last_tone is None else single.last_tone)
 
@@ -94,14 +109,18 @@ def test_draft_batch_is_draft_text_row_by_row():
     chair = np.where(present[:, 3], 3, 0)
     stake = rng.uniform(0, 0.5, rows)
     previous = rng.integers(-1, 5, rows)
-    batch = draft_batch(Positions(wish, lower, upper, salience), present, chair, 0.35, stake,
-                        previous, 0.7)
+    batch = draft_batch(
+        Positions(wish, lower, upper, salience), present, chair, 0.35, stake, previous, 0.7
+    )
     for r in range(rows):
         keep = present[r]
         position = int(np.flatnonzero(keep).tolist().index(chair[r]))
-        draft = draft_text(Positions(wish[r, keep], lower[r, keep], upper[r, keep],
-                                     salience[r, keep]), ChairProfile(position, 0.35, stake[r]),
-                           None if previous[r] < 0 else int(previous[r]), 0.7)
+        draft = draft_text(
+            Positions(wish[r, keep], lower[r, keep], upper[r, keep], salience[r, keep]),
+            ChairProfile(position, 0.35, stake[r]),
+            None if previous[r] < 0 else int(previous[r]),
+            0.7,
+        )
         assert batch.tone[r] == (-1 if draft.tone is None else draft.tone)
         assert ("consensus", "split", "none")[batch.voice[r]] == draft.voice
         assert batch.target[r] == pytest.approx(draft.target, abs=1e-12)
@@ -110,8 +129,9 @@ def test_draft_batch_is_draft_text_row_by_row():
 
 
 # --- 2. the same distribution -------------------------------------------------------
-def statistics(tone: np.ndarray, voice: np.ndarray, metrics: np.ndarray,
-               years: list[int]) -> dict[str, np.ndarray]:
+def statistics(
+    tone: np.ndarray, voice: np.ndarray, metrics: np.ndarray, years: list[int]
+) -> dict[str, np.ndarray]:
     """Per-replicate values whose ensemble means the two engines must share.
 
     ``tone`` (R, meetings) with NaN for no text, ``voice`` (R, meetings) in
@@ -159,9 +179,12 @@ def z_scores(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, fl
 def test_the_batched_engine_matches_the_per_replicate_ensemble(make):
     scenario = make()
     years = list(range(scenario.start.year, scenario.end.year + 1))
-    single = list(iterate(Plan(scenario, REPLICATES, 11)))
-    batched = [r for b in range(n_blocks(REPLICATES))
-               for r in run_block(scenario, b, REPLICATES, 12, record_events=False)]
+    single = list(iterate(Plan(scenario, REPLICATES, 11), engine="replicate"))
+    batched = [
+        r
+        for b in range(n_blocks(REPLICATES))
+        for r in run_block(scenario, b, REPLICATES, 12, record_events=False)
+    ]
     assert [r.replicate for r in batched] == list(range(REPLICATES))
     a = statistics(*_arrays(single), years)
     b = statistics(*_arrays(batched), years)
@@ -175,8 +198,10 @@ def test_the_batched_engine_matches_the_per_replicate_ensemble(make):
 
 # --- 3. the same results whatever runs them -----------------------------------------
 def _block_arrays(results):
-    return [(r.replicate, r.metrics, r.members, r.exchanges, r.statements,
-             [tuple(e) for e in r.events]) for r in results]
+    return [
+        (r.replicate, r.metrics, r.members, r.exchanges, r.statements, [tuple(e) for e in r.events])
+        for r in results
+    ]
 
 
 def _assert_same(a, b):
@@ -191,8 +216,9 @@ def test_blocks_give_the_same_results_in_any_order_and_any_run_size():
     scenario = EVERY_SHOCK
     n = 2 * BLOCK + 6
     forward = [run_block(scenario, b, n, 7, record_events=True) for b in range(n_blocks(n))]
-    backward = [run_block(scenario, b, n, 7, record_events=True)
-                for b in reversed(range(n_blocks(n)))][::-1]
+    backward = [
+        run_block(scenario, b, n, 7, record_events=True) for b in reversed(range(n_blocks(n)))
+    ][::-1]
     for x, y in zip(forward, backward, strict=True):
         _assert_same(_block_arrays(x), _block_arrays(y))
     # the short last block gives its replicates the numbers a full block would
@@ -207,7 +233,7 @@ def test_blocks_give_the_same_results_in_any_order_and_any_run_size():
 def test_block_results_have_the_per_replicate_shape():
     scenario = EVERY_SHOCK
     [one] = run_block(scenario, 0, 1, 3, record_events=True)
-    reference = list(iterate(Plan(scenario, 1, 3)))[0]
+    [reference] = iterate(Plan(scenario, 1, 3), engine="replicate")
     assert one.replicate == 0 and one.parameters == reference.parameters
     assert one.metrics.shape == reference.metrics.shape
     assert one.members.shape == reference.members.shape and one.members.dtype == np.float32
@@ -218,3 +244,11 @@ def test_block_results_have_the_per_replicate_shape():
     assert {"042", "150", "163", "044", "043", "160", "161", "046", "057"} <= kinds
     with pytest.raises(ValueError, match="block 1 is outside"):
         run_block(scenario, 1, BLOCK, 3)
+
+
+def test_an_ensemble_on_two_processes_is_the_same_as_on_one():
+    plan = Plan(EVERY_SHOCK, BLOCK + 6, 9)  # two blocks, one per worker
+    here = _block_arrays(iterate(plan, workers=1))
+    pool = _block_arrays(iterate(plan, workers=2))
+    _assert_same(here, pool)
+    assert [r[0] for r in pool] == list(range(BLOCK + 6))

@@ -67,8 +67,9 @@ def timed(func, *args) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=None,
-                        help="default: the baseline scenario's replicates")
+    parser.add_argument(
+        "--replicates", type=int, default=None, help="default: the baseline scenario's replicates"
+    )
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     scenario = load_scenario(BASELINE)
@@ -80,8 +81,10 @@ def main() -> None:
         model_times.append(timed(model_blocks, replicates, r) / replicates)
         floor_times.append(timed(bare_fj, replicates, quarters, r) / replicates)
         event_times.append(timed(model_blocks, replicates, r, True) / replicates)
-    print(f"baseline: {replicates} replicates x {quarters} quarters x {len(AGENTS)} agents, "
-          f"{args.rounds} rounds (CPU-time medians)")
+    print(
+        f"baseline: {replicates} replicates x {quarters} quarters x {len(AGENTS)} agents, "
+        f"{args.rounds} rounds (CPU-time medians)"
+    )
     ratios = [m / f for m, f in zip(model_times, floor_times, strict=True)]
     print(f"model_us {statistics.median(model_times) * 1e6:.1f}")
     print(f"floor_us {statistics.median(floor_times) * 1e6:.1f}")
