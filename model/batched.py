@@ -64,7 +64,7 @@ from model.quarters import Quarter, quarter_range
 from model.scenario import ActorOverride, Scenario, ShockSpec
 from model.shocks import SHOCK_TYPES, ScheduledShock
 from model.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
-from model.warmstart import POOL, starting_state
+from model.warmstart import starting_states
 from model.world import CARRIED_LEVERS, FRAME_BREAKERS, VISIT_MEMORY_HALF_LIFE
 
 BLOCK = 64
@@ -481,11 +481,8 @@ class BatchedModel(mesa.Model):
         first = states[0].ties
         same = all(s.ties is first or np.array_equal(s.ties, first) for s in states)
         self.ties = first[None] if same else np.stack([s.ties for s in states])
-        names = default_levers()
-        self.levers = {
-            name: np.array([{**names, **s.levers, **levers}[name] for s in states], dtype=float)
-            for name in names
-        }
+        merged = [{**default_levers(), **s.levers, **levers} for s in states]
+        self.levers = {name: np.array([m[name] for m in merged], dtype=float) for name in merged[0]}
         self.relations = np.stack([s.relations for s in states]).astype(bool)
         self.active = np.stack([s.active for s in states]).astype(bool)
         self.memory = np.array([s.memory for s in states], dtype=float)
@@ -1157,7 +1154,7 @@ def run_block(
     indices = block_range(block, n_replicates)
     param_seeds, model_seed = block_seeds(root_seed, block)
     draw = draw or PointDraw(default_parameters())
-    params, replaced, states = [], {}, {}
+    params, replaced = [], {}
     for i in indices:
         chosen = draw(i, np.random.default_rng(param_seeds[i - indices.start]))
         if scenario.parameters:  # a point draw repeats one object: replace it once
@@ -1166,12 +1163,14 @@ def run_block(
                 replaced[key] = (chosen, chosen.replace(**scenario.parameters))
             chosen = replaced[key][1]
         params.append(chosen)
-    initial = []
-    for q, i in zip(params, indices, strict=True):
-        key = (id(q), i % POOL)  # warm starts are shared by slot (model/warmstart.py)
-        if key not in states:
-            states[key] = starting_state(q, scenario, i)
-        initial.append(states[key])
+    groups: dict[int, list[int]] = {}  # rows sharing one parameter object
+    for row, q in enumerate(params):
+        groups.setdefault(id(q), []).append(row)
+    initial: list[InitialState] = [None] * len(params)  # type: ignore[list-item]
+    for rows in groups.values():
+        states = starting_states(params[rows[0]], scenario, [indices[r] for r in rows])
+        for row, state in zip(rows, states, strict=True):
+            initial[row] = state
     model = batched_from_scenario(
         scenario,
         params,

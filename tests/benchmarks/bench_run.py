@@ -52,9 +52,8 @@ def bare_fj(replicates: int, quarters: int, seed: int) -> None:
         np.clip(x, 0.0, 1.0, out=x)
 
 
-def model_blocks(replicates: int, seed: int, record_events: bool = False) -> None:
-    """The batched engine on the baseline, every block in turn in this process."""
-    scenario = load_scenario(BASELINE)
+def model_blocks(scenario, replicates: int, seed: int, record_events: bool = False) -> None:
+    """The batched engine on ``scenario``, every block in turn in this process."""
     for block in range(n_blocks(replicates)):
         run_block(scenario, block, replicates, seed, record_events=record_events)
 
@@ -75,12 +74,12 @@ def main() -> None:
     scenario = load_scenario(BASELINE)
     replicates = args.replicates or scenario.replicates
     quarters = scenario.end - scenario.start + 1
-    model_blocks(replicates, 0, True)  # warm caches (record, warm starts, imports)
+    model_blocks(scenario, replicates, 0, True)  # warm caches (record, warm starts, imports)
     model_times, floor_times, event_times = [], [], []
     for r in range(args.rounds):
-        model_times.append(timed(model_blocks, replicates, r) / replicates)
+        model_times.append(timed(model_blocks, scenario, replicates, r) / replicates)
         floor_times.append(timed(bare_fj, replicates, quarters, r) / replicates)
-        event_times.append(timed(model_blocks, replicates, r, True) / replicates)
+        event_times.append(timed(model_blocks, scenario, replicates, r, True) / replicates)
     print(
         f"baseline: {replicates} replicates x {quarters} quarters x {len(AGENTS)} agents, "
         f"{args.rounds} rounds (CPU-time medians)"
