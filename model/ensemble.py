@@ -1,9 +1,12 @@
 """Replicates, seeds and executors.
 
-One root ``SeedSequence(seed)`` spawns one child per replicate; each replicate's model
-draws only from its child's generator, so a replicate's result depends on the seed and
-its index alone, never on the number of workers or the executor. Results are yielded in
-replicate order, in chunks, so callers can stream them to disk.
+By default an ensemble runs on the batched engine (model/batched.py): blocks of
+``BLOCK`` replicates, each block drawing from its own child of the root
+``SeedSequence(seed)``. With ``engine="replicate"`` the root spawns one child per
+replicate and each replicate's DiplomacyModel draws only from it. Either way a
+replicate's result depends on the seed and its index alone, never on the number of
+workers or the executor. Results are yielded in replicate order, block by block (or
+chunk by chunk), so callers can stream them to disk.
 """
 
 from __future__ import annotations
@@ -66,32 +69,51 @@ class PointDraw:
         return self.params
 
 
-def run_replicate(scenario: Scenario, index: int, seed: np.random.SeedSequence,
-                  draw: ParameterDraw | None = None, record_events: bool = True
-                  ) -> ReplicateResult:
+def run_replicate(
+    scenario: Scenario,
+    index: int,
+    seed: np.random.SeedSequence,
+    draw: ParameterDraw | None = None,
+    record_events: bool = True,
+) -> ReplicateResult:
     """Run one replicate; its parameter and model streams are children of its seed."""
     param_seed, model_seed = seed.spawn(2)
     params = (draw or PointDraw(default_parameters()))(index, np.random.default_rng(param_seed))
     if scenario.parameters:
         params = params.replace(**scenario.parameters)
-    model = model_from_scenario(scenario, params, rng=np.random.default_rng(model_seed),
-                                initial=starting_state(params, scenario, index),
-                                record_events=record_events)
+    model = model_from_scenario(
+        scenario,
+        params,
+        rng=np.random.default_rng(model_seed),
+        initial=starting_state(params, scenario, index),
+        record_events=record_events,
+    )
     model.run()
     return _collect(index, model)
 
 
 def _collect(index: int, model: DiplomacyModel) -> ReplicateResult:
-    statements = [(s.year, s.meeting, s.chair, s.tone, s.voice, s.target, s.support)
-                  for s in model.statements]
-    return ReplicateResult(index, model.params.as_dict(), model.metric_history(),
-                           model.member_history.astype(np.float32), model.exchange_history,
-                           statements, model.events, dict(model.chairs))
+    statements = [
+        (s.year, s.meeting, s.chair, s.tone, s.voice, s.target, s.support) for s in model.statements
+    ]
+    return ReplicateResult(
+        index,
+        model.params.as_dict(),
+        model.metric_history(),
+        model.member_history.astype(np.float32),
+        model.exchange_history,
+        statements,
+        model.events,
+        dict(model.chairs),
+    )
 
 
-def _run_chunk(scenario: Scenario, indices: Sequence[int],
-               seeds: Sequence[np.random.SeedSequence],
-               draw: ParameterDraw | None) -> list[ReplicateResult]:
+def _run_chunk(
+    scenario: Scenario,
+    indices: Sequence[int],
+    seeds: Sequence[np.random.SeedSequence],
+    draw: ParameterDraw | None,
+) -> list[ReplicateResult]:
     return [run_replicate(scenario, i, s, draw) for i, s in zip(indices, seeds, strict=True)]
 
 
@@ -99,26 +121,40 @@ def _chunks(n: int, size: int = CHUNK) -> list[range]:
     return [range(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def iterate(plan: Plan, workers: int = 1, scheduler: str | None = None
-            ) -> Iterator[ReplicateResult]:
+ENGINES = ("batched", "replicate")
+"""``batched``: blocks of replicates advanced at once (model/batched.py), one random
+stream per block; ``replicate``: one DiplomacyModel per replicate, one stream each. Both
+give results that depend on the seed and the replicate index alone; they share the
+model's rules and distribution, not the random numbers."""
+
+
+def iterate(
+    plan: Plan, workers: int = 1, scheduler: str | None = None, engine: str = "batched"
+) -> Iterator[ReplicateResult]:
     """Yield every replicate's result in replicate order.
 
     ``workers=1`` runs in this process; more use a local process pool; a
-    ``scheduler`` address sends chunks to a Dask distributed cluster
-    (model/executors.py; the same chunks and seeds, so the same results).
+    ``scheduler`` address sends tasks to a Dask distributed cluster
+    (model/executors.py). A task is one block of the batched engine (or CHUNK
+    replicates of the per-replicate one) with its own seeds, so every executor gives
+    the same results.
     """
-    seeds = plan.seeds()
-    chunks = _chunks(plan.replicates)
-    if scheduler is not None:
-        from model.distributed import iterate_dask
+    if engine == "batched":
+        from model.batched import n_blocks, run_block
 
-        yield from iterate_dask(plan, chunks, seeds, scheduler)
-        return
-    if workers <= 1 or len(chunks) == 1:
-        for chunk in chunks:
-            yield from _run_chunk(plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw)
-        return
-    tasks = [(plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw) for chunk in chunks]
-    for results in run_ordered(_run_chunk, tasks, workers=workers):
+        func = run_block
+        tasks = [
+            (plan.scenario, b, plan.replicates, plan.seed, plan.draw, True)
+            for b in range(n_blocks(plan.replicates))
+        ]
+    elif engine == "replicate":
+        seeds = plan.seeds()
+        func = _run_chunk
+        tasks = [
+            (plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw)
+            for chunk in _chunks(plan.replicates)
+        ]
+    else:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    for results in run_ordered(func, tasks, workers=workers, scheduler=scheduler):
         yield from results
-

@@ -15,6 +15,7 @@ workers or executors.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -44,9 +45,24 @@ def starting_state(params: Parameters, scenario: Scenario, replicate: int) -> In
     if scenario.start <= past.start:
         return initial_state(params, scenario.start.year)
     if scenario.start > past.end + 1:
-        raise ValueError(f"{scenario.name} starts in {scenario.start}, after history ends "
-                         f"({past.end}); a scenario must start by {past.end + 1}")
+        raise ValueError(
+            f"{scenario.name} starts in {scenario.start}, after history ends "
+            f"({past.end}); a scenario must start by {past.end + 1}"
+        )
     return warm_state(params, scenario.start, replicate % POOL)
+
+
+def starting_states(
+    params: Parameters, scenario: Scenario, replicates: Iterable[int]
+) -> list[InitialState]:
+    """``starting_state`` for several replicates sharing one parameter set (the batched
+    engine's blocks): the cache key is built once, not once per replicate."""
+    past = history()
+    replicates = list(replicates)
+    if scenario.start <= past.start or scenario.start > past.end + 1:
+        return [starting_state(params, scenario, r) for r in replicates[:1]] * len(replicates)
+    items, start = tuple(params.items()), str(scenario.start)
+    return [_warm(items, start, r % POOL) for r in replicates]
 
 
 def warm_state(params: Parameters, start: Quarter, slot: int) -> InitialState:
@@ -62,10 +78,15 @@ def _warm(items: tuple[tuple[str, float], ...], start: str, slot: int) -> Initia
     until = Quarter.parse(start) + (-1)
     seed = np.random.SeedSequence(past.seed).spawn(POOL)[slot]
     shocks = [s for s in past.shocks if s.quarter <= until]
-    prefix = past.model_copy(update={
-        "period": past.period.model_copy(update={"end": str(until)}), "shocks": tuple(shocks)})
+    prefix = past.model_copy(
+        update={
+            "period": past.period.model_copy(update={"end": str(until)}),
+            "shocks": tuple(shocks),
+        }
+    )
     params = Parameters(dict(items))
-    model = model_from_scenario(prefix, params, rng=np.random.default_rng(seed),
-                                record_events=False)
+    model = model_from_scenario(
+        prefix, params, rng=np.random.default_rng(seed), record_events=False
+    )
     model.run()
     return model.snapshot()

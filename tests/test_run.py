@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import model.ensemble
+import model.batched
 from model.cli import main
 from model.runner import run_scenario
 from model.scenario import load_scenario
@@ -26,8 +26,15 @@ seed: 99
 shocks:
   - {at: 2026Q3, type: nuclear_test, note: test shock}
 """
-DATA_FILES = ("timeseries.csv", "members.csv", "statements.csv", "events.csv", "summary.csv",
-              "manifest.json", "report.md")
+DATA_FILES = (
+    "timeseries.csv",
+    "members.csv",
+    "statements.csv",
+    "events.csv",
+    "summary.csv",
+    "manifest.json",
+    "report.md",
+)
 
 
 @pytest.fixture
@@ -50,12 +57,24 @@ def test_run_writes_every_contract_file(short, tmp_path):
     assert list(ts.columns[:3]) == ["replicate", "quarter", "chair"]
     assert len(ts) == 6 * 8 and set(ts["chair"]) == {"PHL", "SGP"}
     members = pd.read_csv(out / "members.csv")
-    assert list(members.columns) == ["replicate", "quarter", "actor", "pressure", "engagement",
-                                     "exchanges"]
+    assert list(members.columns) == [
+        "replicate",
+        "quarter",
+        "actor",
+        "pressure",
+        "engagement",
+        "exchanges",
+    ]
     assert len(members) == 6 * 8 * 11  # Timor-Leste is a member from 2025Q4
     statements = pd.read_csv(out / "statements.csv")
-    assert list(statements.columns[:6]) == ["replicate", "year", "meeting", "chair", "tone",
-                                            "voice"]
+    assert list(statements.columns[:6]) == [
+        "replicate",
+        "year",
+        "meeting",
+        "chair",
+        "tone",
+        "voice",
+    ]
     assert len(statements) == 6 * 2 * 2
     events = pd.read_csv(out / "events.csv", dtype={"cameo": str})
     assert (events["cameo"] == "150").sum() >= 6  # the nuclear test, in every replicate
@@ -92,9 +111,21 @@ def test_same_seed_same_bytes_any_workers(short, tmp_path):
 
 
 def test_python_m_model_is_the_same_program(short, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "model", "run", str(short), "--out",
-                           str(tmp_path / "o"), "--replicates", "2"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "model",
+            "run",
+            str(short),
+            "--out",
+            str(tmp_path / "o"),
+            "--replicates",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "o" / "report.md").is_file()
 
@@ -104,14 +135,16 @@ def test_an_interrupted_run_leaves_no_half_result(short, tmp_path, monkeypatch):
     out = tmp_path / "out"
     run_scenario(scenario.with_changes(replicates=3), out)
     before = contents(out)
-    real = model.ensemble.run_replicate
+    real = model.batched.run_block
 
-    def flaky(scenario, index, seed, draw=None):
-        if index == 7:
+    def flaky(*args, **kwargs):  # the run stops after seven replicates were written
+        def results():
+            yield from real(*args, **kwargs)[:7]
             raise KeyboardInterrupt
-        return real(scenario, index, seed, draw)
 
-    monkeypatch.setattr(model.ensemble, "run_replicate", flaky)
+        return results()
+
+    monkeypatch.setattr(model.batched, "run_block", flaky)
     with pytest.raises(KeyboardInterrupt):
         run_scenario(scenario, out)
     assert contents(out) == before  # the previous complete result is untouched
@@ -125,8 +158,7 @@ def test_an_interrupted_run_leaves_no_half_result(short, tmp_path, monkeypatch):
 def test_large_tables_are_also_written_as_parquet(short, tmp_path):
     out = tmp_path / "out"
     run_scenario(load_scenario(short).with_changes(replicates=3), out)
-    for name, number, text in (("members", "pressure", "actor"),
-                               ("events", "goldstein", "source")):
+    for name, number, text in (("members", "pressure", "actor"), ("events", "goldstein", "source")):
         csv = pd.read_csv(out / f"{name}.csv", dtype={"cameo": str}, keep_default_na=False)
         parquet = pd.read_parquet(out / f"{name}.parquet")
         assert list(parquet.columns) == list(csv.columns)

@@ -1,10 +1,15 @@
-"""Benchmark: the baseline ensemble versus a bare numpy Friedkin-Johnsen loop of the same
-size (same actors, quarters and replicates), measured in one process.
+"""Benchmark: the batched engine on the baseline scenario versus a batched bare-numpy
+Friedkin-Johnsen loop of the same size, measured in one process.
 
-Prints the median time per replicate of each over several rounds and their ratio; the
-last line is ``ratio N``. The goal is a ratio of at most 10 (the agents stay thin and
-the arithmetic stays in numpy). Not part of the test suite: the machine is shared and
-noisy, so only medians and ratios are meaningful.
+The model runs the baseline's replicates block by block (model/batched.py, blocks of
+BLOCK replicates) without the event log, as sweeps and calibration run it; the floor is
+the same number of replicates as one array axis, the same quarters and actors, with a
+rebuilt row-stochastic W, the FJ update, noise and clipping each quarter. CPU time
+(``time.process_time``) per replicate, medians over several rounds. Prints ``model_us``,
+``floor_us`` (microseconds per replicate), ``events_us`` (the model with its event log
+turned into SimEvent rows, as ``asean-sim run`` uses it; for information) and, last,
+``ratio`` (model / floor, goal at most 5). Not part of the test suite: the machine may be
+shared and noisy, so only medians and ratios are meaningful.
 
     .venv/bin/python tests/benchmarks/bench_run.py [--replicates N] [--rounds K]
 """
@@ -18,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from model.batched import n_blocks, run_block
 from model.codes import AGENTS
-from model.ensemble import Plan, PointDraw, iterate
 from model.initial import initial_state
 from model.parameters import default_parameters
 from model.scenario import load_scenario
@@ -28,60 +33,62 @@ BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
 
 def bare_fj(replicates: int, quarters: int, seed: int) -> None:
-    """The reference: per replicate, a seeded generator and a quarterly FJ update with a
-    rebuilt row-stochastic W and noise, on the same number of actors."""
+    """The floor: R replicates as a leading axis, a quarterly FJ update with a rebuilt
+    row-stochastic W, noise and clipping, on the same number of actors."""
     params = default_parameters()
     state = initial_state(params, 2024)
     n = len(AGENTS)
-    ties = state.ties
-    lam = np.full(n, params.susceptibility)
-    anchor = state.stance
-    for child in np.random.SeedSequence(seed).spawn(replicates):
-        rng = np.random.default_rng(child)
-        x = anchor.copy()
-        weights = np.ones((n, n))
-        for _ in range(quarters):
-            raw = ties * weights
-            w = raw / raw.sum(axis=1, keepdims=True)
-            x = lam[:, None] * (w @ x) + (1.0 - lam[:, None]) * anchor
-            x += rng.normal(0.0, params.stance_noise, x.shape)
-            np.clip(x, 0.0, 1.0, out=x)
+    rng = np.random.default_rng(seed)
+    ties = np.broadcast_to(state.ties, (replicates, n, n))
+    lam = np.full((replicates, n, 1), params.susceptibility)
+    anchor = np.broadcast_to(state.stance, (replicates, n, 2))
+    x = anchor.copy()
+    weights = np.ones((replicates, n, n))
+    for _ in range(quarters):
+        raw = ties * weights
+        w = raw / raw.sum(axis=2, keepdims=True)
+        x = lam * np.matmul(w, x) + (1.0 - lam) * anchor
+        x += rng.normal(0.0, params.stance_noise, x.shape)
+        np.clip(x, 0.0, 1.0, out=x)
 
 
-def model_ensemble(replicates: int, seed: int) -> None:
-    scenario = load_scenario(BASELINE)
-    plan = Plan(scenario, replicates, seed, PointDraw(default_parameters()))
-    for _ in iterate(plan, workers=1):
-        pass
+def model_blocks(scenario, replicates: int, seed: int, record_events: bool = False) -> None:
+    """The batched engine on ``scenario``, every block in turn in this process."""
+    for block in range(n_blocks(replicates)):
+        run_block(scenario, block, replicates, seed, record_events=record_events)
+
+
+def timed(func, *args) -> float:
+    start = time.process_time()
+    func(*args)
+    return time.process_time() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=None,
-                        help="default: the baseline scenario's replicates")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--replicates", type=int, default=None, help="default: the baseline scenario's replicates"
+    )
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     scenario = load_scenario(BASELINE)
     replicates = args.replicates or scenario.replicates
     quarters = scenario.end - scenario.start + 1
-    model_ensemble(5, 0)  # warm caches (record, initial state, imports)
-    model_times, bare_times = [], []
+    model_blocks(scenario, replicates, 0, True)  # warm caches (record, warm starts, imports)
+    model_times, floor_times, event_times = [], [], []
     for r in range(args.rounds):
-        t0 = time.perf_counter()
-        model_ensemble(replicates, r)
-        t1 = time.perf_counter()
-        bare_fj(replicates, quarters, r)
-        t2 = time.perf_counter()
-        model_times.append((t1 - t0) / replicates)
-        bare_times.append((t2 - t1) / replicates)
-    model_ms = statistics.median(model_times) * 1e3
-    bare_ms = statistics.median(bare_times) * 1e3
-    print(f"baseline: {replicates} replicates x {quarters} quarters x {len(AGENTS)} agents, "
-          f"{args.rounds} rounds (medians)")
-    print(f"model per replicate   {model_ms:8.3f} ms")
-    print(f"bare FJ per replicate {bare_ms:8.3f} ms")
-    ratios = [m / b for m, b in zip(model_times, bare_times, strict=True)]
-    print(f"ratio {statistics.median(ratios):.1f}")
+        model_times.append(timed(model_blocks, scenario, replicates, r) / replicates)
+        floor_times.append(timed(bare_fj, replicates, quarters, r) / replicates)
+        event_times.append(timed(model_blocks, scenario, replicates, r, True) / replicates)
+    print(
+        f"baseline: {replicates} replicates x {quarters} quarters x {len(AGENTS)} agents, "
+        f"{args.rounds} rounds (CPU-time medians)"
+    )
+    ratios = [m / f for m, f in zip(model_times, floor_times, strict=True)]
+    print(f"model_us {statistics.median(model_times) * 1e6:.1f}")
+    print(f"floor_us {statistics.median(floor_times) * 1e6:.1f}")
+    print(f"events_us {statistics.median(event_times) * 1e6:.1f}")
+    print(f"ratio {statistics.median(ratios):.2f}")
 
 
 if __name__ == "__main__":
