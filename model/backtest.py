@@ -178,7 +178,8 @@ def score_lines(scores: dict) -> str:
     return "\n".join(out)
 
 
-def render_backtest(rows: list[dict], scores: dict, chairs: list[dict] | None = None) -> str:
+def render_backtest(rows: list[dict], scores: dict, chairs: list[dict] | None = None,
+                    reach: dict | None = None) -> str:
     """backtest.md: the scores, then every validation occasion year by year."""
     lines = ["# Backtest: history 2000-2025 against ASEAN's texts", "",
              "Each occasion is a simulated meeting (the Q3 ministerial or the Q4 summit) for "
@@ -191,6 +192,11 @@ def render_backtest(rows: list[dict], scores: dict, chairs: list[dict] | None = 
                 "History as it was against the same history with the next year's chair "
                 "in the chair that year (common random numbers; paired 95% intervals):", "",
                 *chair_effect_lines(chairs), ""] if chairs else []),
+             *(["## Every outcome is reachable", "",
+                "The highest probability any meeting of 2000-2025 gives each tone and "
+                "voice: " + "; ".join(f"{k} {v['p']:.0%} ({v['year']} {v['meeting']})"
+                                      for k, v in reach.items()) + ".", ""]
+               if reach else []),
              "## Occasion by occasion", "",
              "| year | meeting | text | observed | simulated mean | P(observed) | "
              "P(split or none) |", "|---|---|---|---|---|---|---|"]
@@ -273,3 +279,18 @@ def chair_effect_lines(rows: list[dict]) -> list[str]:
         lines.append(f"| {r['year']} | {r['chair']} vs {r['instead']} | " + " | ".join(cells)
                      + " |")
     return lines
+
+
+def reachability(out: Outcomes) -> dict[str, dict]:
+    """For each tone and each voice: the highest probability any historical meeting gives
+    it, and where (no outcome may be unreachable by construction)."""
+    found: dict[str, dict] = {}
+    cases = [(f"tone {t}", lambda k, j, t=t: float(np.mean(out.tone[:, j, k] == t)))
+             for t in range(5)]
+    cases += [(f"voice {v}", lambda k, j, v=v: float(np.mean(out.voice[:, j, k] == VOICE_CODE[v])))
+              for v in VOICES]
+    for name, probability in cases:
+        best = max((probability(k, j), out.years[j], MEETINGS[k])
+                    for j in range(len(out.years)) for k in range(len(MEETINGS)))
+        found[name] = {"p": round(best[0], 4), "year": best[1], "meeting": best[2]}
+    return found

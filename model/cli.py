@@ -149,6 +149,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         backtest_frame,
         backtest_table,
         chair_effects,
+        reachability,
         render_backtest,
         score_lines,
         skill,
@@ -183,8 +184,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         (folder / "backtest.json").write_text(json.dumps(document, indent=1) + "\n",
                                               encoding="utf-8")
         document["chair_effects"] = chair_effects(len(outcomes.tone), args.workers)
+        document["reachability"] = reachability(outcomes)
         (folder / "backtest.md").write_text(
-            render_backtest(rows, scores, document["chair_effects"]), encoding="utf-8")
+            render_backtest(rows, scores, document["chair_effects"], document["reachability"]),
+            encoding="utf-8")
         return ["backtest.csv", "backtest.json", "backtest.md", "figures/backtest.png"]
 
     run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,
