@@ -65,7 +65,7 @@ from model.scenario import ActorOverride, Scenario, ShockSpec
 from model.shocks import SHOCK_TYPES, ScheduledShock
 from model.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
 from model.warmstart import starting_states
-from model.world import CARRIED_LEVERS, FRAME_BREAKERS, VISIT_MEMORY_HALF_LIFE
+from model.world import CARRIED_LEVERS, FRAME_BREAKERS, VISIT_MEMORY_HALF_LIFE, threat_of
 
 BLOCK = 64
 """Replicates per block: the unit of random streams and of work sent to a worker."""
@@ -863,8 +863,8 @@ class BatchedModel(mesa.Model):
 
     @property
     def threat(self) -> np.ndarray:
-        """(R,) weight of remembered provocations, ``1 - exp(-memory / scale)``."""
-        return 1.0 - np.exp(-self.memory / self.p.s.memory_scale)
+        """(R,) weight of remembered provocations (``world.threat_of``)."""
+        return threat_of(self.memory, self.p.s.memory_scale)
 
     def cover(self) -> np.ndarray:
         """(R, members) protection expected from China or Russia (DiplomacyModel.cover)."""
@@ -999,7 +999,7 @@ class BatchedModel(mesa.Model):
                 np.where(present, engagement, 0.0).sum(axis=2) / seats,
                 np.where(present, pressure, -np.inf).max(axis=2)
                 - np.where(present, pressure, np.inf).min(axis=2),
-                1.0 - np.exp(-memory / self.p.s.memory_scale),
+                threat_of(memory, self.p.s.memory_scale),
                 sanctions,
                 self._exchanges[:done].sum(axis=2),
                 provocations.sum(axis=2),

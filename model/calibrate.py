@@ -33,7 +33,6 @@ from model.parameters import Parameters, specs
 from model.scenario import Scenario, load_scenario
 from model.simevents import goldstein_weights
 from model.targets import Targets, member_goldstein, observed_targets, shares
-from model.world import model_from_scenario
 
 HISTORY = Path(__file__).resolve().parent.parent / "scenarios" / "history.yaml"
 WEIGHTS = {"tone": 1.0, "voice": 0.5, "exchanges": 0.5, "goldstein": 0.5}
@@ -41,8 +40,9 @@ WEIGHTS = {"tone": 1.0, "voice": 0.5, "exchanges": 0.5, "goldstein": 0.5}
 the model is for, so they count double."""
 EXCHANGE_FACTOR = 4.0
 """A simulated exchange count off by this factor scores the maximum distance of 1."""
-CHUNK = 8
-REPLICATES = 4
+CHUNK = 16
+"""Candidates per task (and per batched model): a chunk's replicates run as one batch."""
+REPLICATES = 8
 """History runs per candidate parameter set; its summaries are their averages."""
 
 
@@ -87,30 +87,50 @@ def default_setup(names: Sequence[str] | None = None, scenario: Path = HISTORY) 
 
 
 def simulate(setup: Setup, theta: np.ndarray, seed: np.random.SeedSequence) -> Summary:
-    """Run the history ``setup.replicates`` times with parameters ``theta`` (each
-    replicate with its own child of ``seed``) and summarise the runs like the record."""
-    replicates = setup.replicates
-    params = setup.base.replace(**dict(zip(setup.names, map(float, theta), strict=True)))
-    initial = initial_state(params, setup.scenario.start.year)
-    tones: dict[tuple[int, str], list] = {}
-    voices: dict[tuple[int, str], list] = {}
-    exchanges = dict.fromkeys(setup.targets.exchanges, 0.0)
+    """Run the history ``setup.replicates`` times with parameters ``theta`` and summarise
+    the runs like the record."""
+    return simulate_many(setup, np.asarray(theta)[None, :], [seed])[0]
+
+
+def simulate_many(setup: Setup, thetas: np.ndarray, seeds: Sequence[np.random.SeedSequence]
+                  ) -> list[Summary]:
+    """Summaries of several candidates, all their replicates in one batched model
+    (model/batched.py): candidate i's replicates are rows ``i * replicates ...``. The
+    random stream comes from the first candidate's seed, so a chunk's result depends on
+    its candidates and seeds only (chunks are fixed: see Scorer)."""
+    from model.batched import batched_from_scenario
+
+    k = setup.replicates
+    params = [setup.base.replace(**dict(zip(setup.names, map(float, t), strict=True)))
+              for t in thetas]
+    rows = [p for p in params for _ in range(k)]
+    start = setup.scenario.start.year
+    initial = [initial_state(p, start) for p in rows]
+    model = batched_from_scenario(setup.scenario, rows, initial,
+                                  rng=np.random.default_rng(seeds[0].spawn(1)[0]),
+                                  record_events=True)
+    model.run()
+    results = model.results()
+    years = np.array([q.year for q in model.quarters])
     weights = goldstein_weights()
-    net = np.zeros(len(setup.targets.goldstein_share))
-    for child in seed.spawn(replicates):
-        model = model_from_scenario(setup.scenario, params, rng=np.random.default_rng(child),
-                                    initial=initial)
-        model.run()
-        for s in model.statements:
-            tones.setdefault((s.year, s.meeting), []).append(s.tone)
-            voices.setdefault((s.year, s.meeting), []).append(s.voice)
-        years = np.array([q.year for q in model.quarters])
-        for y in exchanges:
-            exchanges[y] += float(model.exchange_history[years == y].sum()) / replicates
-        net += member_goldstein((e.source, e.target, weights[e.cameo][0])
-                                for e in model.events)
-    return Summary({k: tuple(v) for k, v in tones.items()},
-                   {k: tuple(v) for k, v in voices.items()}, exchanges, shares(net))
+    summaries = []
+    for i in range(len(params)):
+        tones: dict[tuple[int, str], list] = {}
+        voices: dict[tuple[int, str], list] = {}
+        exchanges = dict.fromkeys(setup.targets.exchanges, 0.0)
+        net = np.zeros(len(setup.targets.goldstein_share))
+        for result in results[i * k:(i + 1) * k]:
+            for year, meeting, _, tone, voice, *_ in result.statements:
+                tones.setdefault((year, meeting), []).append(tone)
+                voices.setdefault((year, meeting), []).append(voice)
+            for y in exchanges:
+                exchanges[y] += float(result.exchanges[years == y].sum()) / k
+            net += member_goldstein((e.source, e.target, weights[e.cameo][0])
+                                    for e in result.events)
+        summaries.append(Summary({key: tuple(v) for key, v in tones.items()},
+                                 {key: tuple(v) for key, v in voices.items()}, exchanges,
+                                 shares(net)))
+    return summaries
 
 
 def _tone_gap(simulated: tuple[int | None, ...], observed: int) -> float:
@@ -137,12 +157,11 @@ def distance(summary: Summary, targets: Targets) -> float:
 
 
 def _score_chunk(setup: Setup, thetas: np.ndarray, seeds: list) -> list[float]:
-    return [distance(simulate(setup, t, s), setup.targets) for t, s in
-            zip(thetas, seeds, strict=True)]
+    return [distance(s, setup.targets) for s in simulate_many(setup, thetas, seeds)]
 
 
 def _summaries_chunk(setup: Setup, thetas: np.ndarray, seeds: list) -> list[Summary]:
-    return [simulate(setup, t, s) for t, s in zip(thetas, seeds, strict=True)]
+    return simulate_many(setup, thetas, seeds)
 
 
 class Scorer:

@@ -64,6 +64,12 @@ VISIT_MEMORY_HALF_LIFE = 6.0
 """Months over which a DPRK delegation still counts as recent for a member's veto."""
 
 
+def threat_of(memory, scale):
+    """The threat remembered provocations pose, 0-1 (see DiplomacyModel.threat)."""
+    squared = memory * memory
+    return squared / (squared + scale * scale)
+
+
 def _unit(values):
     """Clip to [0, 1] (np.minimum/np.maximum: cheaper than np.clip on tiny arrays)."""
     return np.minimum(np.maximum(values, 0.0), 1.0)
@@ -431,10 +437,14 @@ class DiplomacyModel(mesa.Model):
 
     @property
     def threat(self) -> float:
-        """How heavily remembered provocations weigh, 0-1: ``1 - exp(-memory / scale)``.
-        One ICBM test weighs about a third at the default scale; a 2017-like year of ICBM
-        and nuclear tests approaches one."""
-        return 1.0 - float(np.exp(-self.memory / self.params.memory_scale))
+        """How heavily remembered provocations weigh, 0-1: ``m^2 / (m^2 + scale^2)``.
+
+        A dose-response curve, not a saturating one: one test is news and moves the text
+        a little (ASEAN kept to "concern" after the 2013 and 2016 nuclear tests, seeds
+        statements.csv), while a series accumulates toward grave concern (2017 and
+        2022-2023, after repeated ICBM tests, 004_e4ddf58322e5607c). The memory is the
+        impulse of past provocations fading with ``memory_half_life``."""
+        return threat_of(self.memory, self.params.memory_scale)
 
     def cover(self) -> np.ndarray:
         """The protection each member expects from China or Russia (0-1): its tie to the
