@@ -25,6 +25,7 @@ pytest.importorskip("solara", reason="the [classroom] extra is not installed")
 
 from model.classroom import server as classroom_server
 from model.classroom.server import LoopbackOnly, allowed_hosts
+from model.errors import UsageError
 
 START_TIMEOUT = 60
 STOP_TIMEOUT = 5
@@ -196,10 +197,10 @@ def test_signal_stops_the_server(tmp_path, sig):
 
 
 def test_port_out_of_range_is_a_usage_error(capsys):
-    with pytest.raises(SystemExit) as exc:
-        classroom_server.main(["--port", "70000"])
-    assert exc.value.code == 2
-    assert "expected a port number 1-65535, got '70000'" in capsys.readouterr().err
+    assert classroom_server.main(["--port", "70000"]) == 2
+    assert "--port: expected a port number 1-65535, got 70000" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="1-65535"):
+        classroom_server.serve(0)
 
 
 def _session_task(held: object) -> None:

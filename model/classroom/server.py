@@ -21,6 +21,7 @@ import ctypes
 import ctypes.util
 import gc
 import importlib.util
+import logging
 import os
 import signal
 import sys
@@ -29,6 +30,8 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
+
+from model.errors import UsageError
 
 APP = "model.classroom.app"
 HOST = "127.0.0.1"
@@ -246,6 +249,8 @@ def _uvicorn_server(app: ASGIApp, host: str, port: int):
     from solara.__main__ import LOGGING_CONFIG
 
     class Server(uvicorn.Server):
+        signalled = False
+
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             if threading.current_thread() is not threading.main_thread():
@@ -259,12 +264,21 @@ def _uvicorn_server(app: ASGIApp, host: str, port: int):
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
 
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                print(
+                    f"classroom: open http://{host}:{port}/ in a browser (Ctrl-C stops the server)",
+                    flush=True,
+                )
+
         def handle_exit(self, sig: int, frame: Any) -> None:
             if not self.should_exit:
                 _exit_after(STOP_SECONDS)
+            self.signalled = True
             super().handle_exit(sig, frame)
 
-    logging = {
+    log_config = {
         **LOGGING_CONFIG,
         "loggers": {
             **LOGGING_CONFIG["loggers"],
@@ -277,12 +291,19 @@ def _uvicorn_server(app: ASGIApp, host: str, port: int):
         port=port,
         loop="asyncio",
         lifespan="on",
-        log_config=logging,
+        log_config=log_config,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=GRACE_SECONDS,
-    )
+    )  # configures logging
+    logging.getLogger("uvicorn.error").addFilter(_not_cancelled_on_stop)
     return Server(config)
+
+
+def _not_cancelled_on_stop(record: logging.LogRecord) -> bool:
+    """Drop uvicorn's "Cancel N running task(s), timeout graceful shutdown exceeded": on a
+    stop it cancels the websockets of sessions still busy after GRACE_SECONDS, as meant."""
+    return "timeout graceful shutdown exceeded" not in record.getMessage()
 
 
 def serve(port: int = DEFAULT_PORT, host: str = HOST) -> int:
@@ -294,7 +315,10 @@ def serve(port: int = DEFAULT_PORT, host: str = HOST) -> int:
             + ", ".join(missing)
             + "); install it with: pip install -e '.[classroom]'"
         )
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port: expected a port number 1-65535, got {port}")
     server = None
+    interrupted = False
     try:
         for key, value in OFFLINE_ENV.items():
             os.environ.setdefault(key, value)
@@ -308,15 +332,11 @@ def serve(port: int = DEFAULT_PORT, host: str = HOST) -> int:
         import solara.server.starlette
 
         server = _uvicorn_server(LoopbackOnly(solara.server.starlette.app, port), host, port)
-        print(
-            f"classroom: open http://{host}:{port}/ in a browser (Ctrl-C stops the server)",
-            flush=True,
-        )
         server.run()
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signal
-        pass
-    if server is not None and not server.started and not server.should_exit:
-        return 1  # uvicorn has logged why
+        interrupted = True
+    if not interrupted and (server is None or not server.signalled):
+        return 1  # it stopped on its own: uvicorn has logged why
     _leave_session_threads()
     print("classroom: stopped", flush=True)
     return 0
@@ -352,18 +372,6 @@ def _leave() -> None:
     os._exit(0)
 
 
-def _port(text: str) -> int:
-    import argparse
-
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
-    return port
-
-
 def main(argv: list[str] | None = None) -> int:
     """`python -m model.classroom [--port P]` (until the CLI wiring lands)."""
     import argparse
@@ -371,10 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m model.classroom", description="Serve the classroom web app offline."
     )
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
     try:
         return serve(args.port)
-    except ClassroomUnavailable as exc:
+    except (ClassroomUnavailable, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
