@@ -10,8 +10,9 @@ its CLI) so that we can harden it for a classroom laptop:
 
 - :class:`LoopbackOnly` answers only requests addressed to this server by a loopback name
   and its own port, so a web page elsewhere cannot reach the model through DNS rebinding;
-- :func:`free_closed_sessions` lets a closed browser tab take its model with it;
-- Ctrl-C or SIGTERM stops the server within about a second, exit status 0.
+- :func:`free_closed_sessions` lets a closed browser tab take its model with it, and a
+  browser that vanished without closing is let go after CULL_TIMEOUT (not Solara's 24h);
+- Ctrl-C or SIGTERM stops the server within STOP_SECONDS, exit status 0, no traceback.
 """
 
 from __future__ import annotations

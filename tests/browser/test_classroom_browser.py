@@ -25,8 +25,14 @@ from urllib.parse import urlparse
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOAD_TIMEOUT_MS = 30_000
 
@@ -49,8 +55,9 @@ except ImportError:
 from model.classroom.server import missing_dependencies  # noqa: E402
 
 if missing_dependencies():
-    _unavailable("the [classroom] extra is not installed (missing "
-                 + ", ".join(missing_dependencies()) + ")")
+    _unavailable(
+        "the [classroom] extra is not installed (missing " + ", ".join(missing_dependencies()) + ")"
+    )
 
 
 def _free_port() -> int:
@@ -69,7 +76,9 @@ class Served:
         with open(self.stdout, "w") as out, open(self.stderr, "w") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "model.classroom", "--port", str(port)],
-                stdout=out, stderr=err)
+                stdout=out,
+                stderr=err,
+            )
         deadline = time.monotonic() + 45
         while True:
             try:
@@ -129,8 +138,9 @@ class Session:
         self.requests: list[str] = []
         self.failures: list[str] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("response", lambda r: r.status >= 400 and self.failures.append(
-            f"{r.status} {r.url}"))
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.failures.append(f"{r.status} {r.url}")
+        )
         self.page.on("requestfailed", lambda r: self.failures.append(f"failed {r.url}"))
         self.page.goto(url)
         self.expect_text("Quarter: not started")
@@ -155,12 +165,17 @@ class Session:
         self.click("Run a year")
         self.page.wait_for_function(
             "() => document.querySelector('.classroom-outcome').innerText"
-            ".startsWith('After 2024Q4:')", timeout=LOAD_TIMEOUT_MS)
+            ".startsWith('After 2024Q4:')",
+            timeout=LOAD_TIMEOUT_MS,
+        )
 
     def external_requests(self) -> list[str]:
         parsed = (urlparse(u) for u in self.requests)
-        return [p.geturl() for p in parsed
-                if p.scheme in ("http", "https", "ws", "wss") and p.hostname not in LOCAL_HOSTS]
+        return [
+            p.geturl()
+            for p in parsed
+            if p.scheme in ("http", "https", "ws", "wss") and p.hostname not in LOCAL_HOSTS
+        ]
 
 
 def test_classroom_page_offline_and_per_session(server, browser, tmp_path):
@@ -174,7 +189,9 @@ def test_classroom_page_offline_and_per_session(server, browser, tmp_path):
     alice.click("Nuclear test")
     alice.page.wait_for_function(
         "() => document.querySelector('.classroom-timeline').innerText"
-        ".includes('2024Q2: Nuclear test')", timeout=LOAD_TIMEOUT_MS)
+        ".includes('2024Q2: Nuclear test')",
+        timeout=LOAD_TIMEOUT_MS,
+    )
     alice.page.screenshot(path=tmp_path / "card.png", full_page=True)
 
     # A second student opens the page: a fresh model, untouched by Alice's moves.
@@ -184,7 +201,8 @@ def test_classroom_page_offline_and_per_session(server, browser, tmp_path):
 
     # Bob triples the DPRK's propensity to provoke, then runs a year.
     slider = bob.page.locator(".v-input", has_text="dprk provocation").locator(
-        ".v-slider__thumb-container")
+        ".v-slider__thumb-container"
+    )
     slider.focus()
     bob.page.keyboard.press("End")
     bob.expect_text("dprk provocation (3.00)")
@@ -211,7 +229,11 @@ def test_classroom_page_offline_and_per_session(server, browser, tmp_path):
         assert student.failures == []
         student.context.close()
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
-        "card.png", "loaded.png", "roleplay.png", "slider.png"]
+        "card.png",
+        "loaded.png",
+        "roleplay.png",
+        "slider.png",
+    ]
 
 
 SESSIONS = 20
@@ -260,8 +282,7 @@ def test_closed_sessions_free_their_models(browser, tmp_path):
             open_and_close(AT_ONCE)
         time.sleep(SETTLE_S)
         after = served.rss_mb()
-        print(f"server RSS {before:.0f} MB after warm-up, {after:.0f} MB after "
-              f"{SESSIONS} sessions")
+        print(f"server RSS {before:.0f} MB after warm-up, {after:.0f} MB after {SESSIONS} sessions")
         assert after - before < RSS_SLACK_MB, (before, after)
 
         page = context.new_page()
