@@ -49,7 +49,8 @@ def request(
         conn.putheader(name, value)
     conn.endheaders()
     response = conn.getresponse()
-    response.read() if response.status != 101 else None
+    if response.status != 101:  # a switched connection has no body to read
+        response.read()
     conn.close()
     return response
 
