@@ -898,7 +898,11 @@ class BatchedModel(mesa.Model):
         engagement = self.stance[:, MEMBER_ROWS, ENGAGEMENT]
         threat = self.threat[:, None]
         calm_room = (1.0 - self.frame)[:, None]
-        concern = p.tone_floor + p.tone_span * threat + p.tone_pressure * (pressure - 0.5)
+        concern = (
+            p.tone_floor
+            + p.tone_span * threat * (1.0 - p.threat_discount * engagement)
+            + p.tone_pressure * (pressure - 0.5)
+        )
         wish = calm_room * concern
         if z is not None:
             wish = wish + z * p.mood_noise

@@ -471,9 +471,13 @@ class DiplomacyModel(mesa.Model):
     def positions(self, mood: bool = True) -> Positions:
         """Every member's position for this meeting (MEMBERS order), in tone units.
 
-        - The tone it wants rises with the memory of provocations and with its pressure
-          (``tone_floor + tone_span * threat + tone_pressure * (pressure - 0.5)``), plus
-          a meeting-day draw (``mood_noise``) for how its delegation reads the moment.
+        - The tone it wants rises with the threat of remembered provocations, less so
+          the more engaged it is with the DPRK (Pyongyang's friends play its tests down:
+          Laos kept to neutral language through the 2016-2017 tests,
+          004_e4ddf58322e5607c), and with its pressure: ``tone_floor + tone_span *
+          threat * (1 - threat_discount * engagement) + tone_pressure * (pressure -
+          0.5)``, plus a meeting-day draw (``mood_noise``) for how its delegation reads
+          the moment.
         - A dialogue frame pulls every wish toward welcoming the talks (tone 0).
         - It blocks texts harsher than its wish by more than ``slack * (1 - veto)``, and
           texts softer by more than ``slack * (1 - hawk)``, where a hawk's refusal grows
@@ -489,7 +493,8 @@ class DiplomacyModel(mesa.Model):
         pressure = self.stance[MEMBER_ROWS, PRESSURE]
         engagement = self.stance[MEMBER_ROWS, ENGAGEMENT]
         threat = self.threat
-        concern = p.tone_floor + p.tone_span * threat + p.tone_pressure * (pressure - 0.5)
+        concern = (p.tone_floor + p.tone_span * threat * (1.0 - p.threat_discount * engagement)
+                   + p.tone_pressure * (pressure - 0.5))
         wish = (1.0 - self.frame) * concern
         if mood and p.mood_noise > 0:
             wish = wish + self.rng.normal(0.0, p.mood_noise, size=len(MEMBERS))
