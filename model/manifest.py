@@ -1,4 +1,4 @@
-"""Run manifests: what exactly produced a results folder (STYLE.md, "stamp every output").
+"""Run manifests: what exactly produced a results folder (every output is stamped).
 
 The manifest carries no timestamps or executor details, so the same scenario and seed
 give a byte-identical manifest whatever the number of workers.

@@ -95,7 +95,7 @@ class DiplomacyModel(mesa.Model):
     """ASEAN's collective stance on the DPRK under a rotating chair.
 
     The keyword-only constructor is the schema shared by the scenario runner, the
-    ensemble and the classroom app (STYLE.md, "one constructor is the schema").
+    ensemble and the classroom app (one constructor is the schema).
     """
 
     def __init__(
