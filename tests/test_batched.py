@@ -179,11 +179,15 @@ def z_scores(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, fl
 def test_the_batched_engine_matches_the_per_replicate_ensemble(make):
     scenario = make()
     years = list(range(scenario.start.year, scenario.end.year + 1))
-    single = list(iterate(Plan(scenario, REPLICATES, 11), engine="replicate"))
+    # Fixed seeds keep the test deterministic. With 20-30 statistics at |z| < 3 a correct
+    # engine fails at about one seed pair in twelve (seeds 11/12 do, on total provocations:
+    # z = 4.0 at 300 replicates, 2.3 at 512, and 0.3 at 1,024 with seeds 21/22, so that
+    # pair is chance); a bias of ten percent or more in a statistic fails at any pair.
+    single = list(iterate(Plan(scenario, REPLICATES, 21), engine="replicate"))
     batched = [
         r
         for b in range(n_blocks(REPLICATES))
-        for r in run_block(scenario, b, REPLICATES, 12, record_events=False)
+        for r in run_block(scenario, b, REPLICATES, 22, record_events=False)
     ]
     assert [r.replicate for r in batched] == list(range(REPLICATES))
     a = statistics(*_arrays(single), years)
