@@ -822,7 +822,39 @@ def _merge(parent: _Located, child: _Located) -> _Located:
         where[path] = loc
     data = merge(parent.data, child.data, ())
     data.pop("extends", None)
+    if appended and "period" in child.data:
+        data, where = _drop_inherited_outside(data, where, offset)
     return _Located(data, where)
+
+
+def _drop_inherited_outside(data: dict[str, Any], where: dict[Path_, tuple[str, int]],
+                            inherited: int) -> tuple[dict[str, Any], dict[Path_, tuple[str, int]]]:
+    """A child that sets its own period drops the parent's shocks dated outside it (the
+    parent's later events do not happen in a shorter question); its own shocks stay and
+    are checked."""
+    period = data.get("period")
+    try:
+        start, end = Quarter.parse(period["start"]), Quarter.parse(period["end"])
+    except (TypeError, KeyError, ValueError):
+        return data, where  # the schema reports a bad period
+    kept: dict[int, int] = {}
+    shocks = []
+    for i, shock in enumerate(data["shocks"]):
+        try:
+            outside = i < inherited and not start <= Quarter.parse(shock["at"]) <= end
+        except (TypeError, KeyError, ValueError):
+            outside = False
+        if not outside:
+            kept[i] = len(shocks)
+            shocks.append(shock)
+    moved: dict[Path_, tuple[str, int]] = {}
+    for path, loc in where.items():
+        if len(path) >= 2 and path[0] == "shocks" and isinstance(path[1], int):
+            if path[1] not in kept:
+                continue
+            path = ("shocks", kept[path[1]], *path[2:])
+        moved[path] = loc
+    return {**data, "shocks": shocks}, moved
 
 
 def _display(path: Path) -> str:

@@ -1,6 +1,6 @@
 """Calibration targets: the summaries of the event record the model is fitted to.
 
-Only what the five articles report is used (issue 4: no tuning to outcomes outside the
+Only what the five articles report is used (no tuning to outcomes outside the
 record):
 
 - statement tones and voices: every row of ``seeds/statements.csv``, matched to the simulated

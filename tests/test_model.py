@@ -68,7 +68,7 @@ def test_a_nuclear_shock_fires_in_its_quarter_and_hardens_members():
     assert calm.metric_history()[:, k].sum() == 0
     s = METRICS.index("threat")
     scale = shocked.params.memory_scale
-    assert shocked.metric_history()[1, s] == pytest.approx(1.0 - np.exp(-1.0 / scale))
+    assert shocked.metric_history()[1, s] == pytest.approx(1.0 / (1.0 + scale * scale))
     p = METRICS.index("mean_pressure")
     assert shocked.metric_history()[1, p] > calm.metric_history()[1, p]
     assert shocked.statements[0].target > calm.statements[0].target

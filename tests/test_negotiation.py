@@ -81,20 +81,28 @@ def test_provocations_accumulate_without_a_cap():
 
 
 def test_a_test_early_in_the_year_still_counts_at_the_summit():
-    early = _model(shocks=[ShockSpec(at="2026Q1", type="nuclear_test")]).run()
-    late = _model(shocks=[ShockSpec(at="2026Q4", type="nuclear_test")]).run()
-    early_memory = early.metric_history()[-1, 3]
-    late_memory = late.metric_history()[-1, 3]
-    # three quarters of fading at the default nine-month half-life: half of it is left
-    assert early_memory > 0.5 * late_memory
+    early = _model(shocks=[ShockSpec(at="2026Q1", type="nuclear_test")])
+    quiet = _model()
+    for model in (early, quiet):
+        for _ in range(3):
+            model.step()
+    # three quarters (nine months) of fading by the monthly half-life, worked by hand
+    half_life = early.params.memory_half_life
+    assert early.memory == pytest.approx(0.5 ** (9 / half_life))
+    assert early.memory > 0.5  # at the default half-lives, more than half is left
+    early.step(), quiet.step()  # the Q4 summit
+    assert early.statements[-1].target > quiet.statements[-1].target
 
 
 def test_a_summit_opens_a_welcoming_frame_that_an_icbm_test_breaks():
     summit = [ShockSpec(at="2026Q2", type="us_dprk_summit")]
-    calm = _model(shocks=summit).run()
-    broken = _model(shocks=[*summit, ShockSpec(at="2026Q3", type="icbm_test")]).run()
-    assert calm.statements[0].tone == 0  # the ministerial welcomes the diplomacy
-    assert broken.statements[0].tone > 0
+    tested = [ShockSpec(at="2026Q1", type="nuclear_test")]
+    without = _model(shocks=tested).run()
+    calm = _model(shocks=[*tested, *summit]).run()
+    broken = _model(shocks=[*tested, *summit, ShockSpec(at="2026Q3", type="icbm_test")]).run()
+    assert calm.statements[0].tone <= 1 < without.statements[0].tone  # welcome or restraint
+    assert calm.statements[0].target < 0.5 * without.statements[0].target
+    assert broken.statements[0].tone > calm.statements[0].tone
     assert broken.frame < calm.frame
 
 

@@ -462,7 +462,7 @@ def test_calibration_outputs_replace_only_their_own_files(tmp_path, capsys):
     from model.calibration_report import write_parameter_file, write_report
     from model.codes import MEMBERS
 
-    setup = default_setup(names=("outreach_rate", "tone_high"))
+    setup = default_setup(names=("outreach_rate", "tone_span"))
     rng = np.random.default_rng(0)
     population = Population(
         setup.names,
@@ -474,7 +474,8 @@ def test_calibration_outputs_replace_only_their_own_files(tmp_path, capsys):
     )
     sims = [
         Summary(
-            {(y, m): int(rng.integers(0, 5)) for y, m, _ in setup.targets.tones},
+            {(y, m): (int(rng.integers(0, 5)),) for y, m, _ in setup.targets.tones},
+            {(y, m): ("consensus",) for y, m, _ in setup.targets.tones},
             {y: float(rng.integers(0, 9)) for y in setup.targets.exchanges},
             rng.uniform(0, 1, len(MEMBERS)),
         )
