@@ -260,7 +260,7 @@ def backtest_figure(out: Outcomes, occasions: list[dict], record: pd.DataFrame,
         color, label = MEETING_STYLE[meeting]
         not_consensus = np.mean(out.voice[:, :, k] != 0, axis=0)
         bx.plot(years, not_consensus, "o-", color=color, ms=3, label=label)
-    bx.set_ylim(0, 1)
+    bx.set_ylim(-0.04, 1)  # a series at 0 stays visible above the axis
     bx.set_ylabel("P(split or\nno text)")
     bx.set_xlabel("year")
     bx.legend(fontsize=8, loc="upper left", frameon=False)
