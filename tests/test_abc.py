@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.abc import UniformPrior, abc_smc
+from model.analysis.abc import UniformPrior, abc_smc
 
 
 def normal_mean_distances(observed_mean: float, n: int = 50):

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import model.parameters
-import model.posterior
-from model.cli import main
-from model.initial import cached_record
-from model.parameters import Parameters
-from model.posterior import PosteriorDraw
+import model.world.parameters
+import model.world.posterior
+from model.cli.commands import main
+from model.world.initial import cached_record
+from model.world.parameters import Parameters
+from model.world.posterior import PosteriorDraw
 
 
 def test_backtest_json_follows_the_contract(tmp_path, capsys):
@@ -69,9 +69,9 @@ def test_posterior_draws_vary_by_replicate_and_repeat_by_seed():
 
 def test_posterior_without_calibration_is_a_clear_error(tmp_path, monkeypatch, capsys):
     missing = tmp_path / "calibrated.yaml"
-    monkeypatch.setattr(model.parameters, "CALIBRATED_FILE", missing)
-    monkeypatch.setattr(model.posterior, "CALIBRATED_FILE", missing)
-    monkeypatch.setattr(model.posterior, "load_calibrated",
+    monkeypatch.setattr(model.world.parameters, "CALIBRATED_FILE", missing)
+    monkeypatch.setattr(model.world.posterior, "CALIBRATED_FILE", missing)
+    monkeypatch.setattr(model.world.posterior, "load_calibrated",
                         lambda: model.parameters.load_calibrated(missing))
     scenario = Path(__file__).parent.parent / "scenarios" / "laos_chair_2024.yaml"
     code = main(["run", str(scenario), "--parameters", "posterior", "--replicates", "2",

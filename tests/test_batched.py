@@ -1,4 +1,4 @@
-"""The batched engine (model/batched.py): same rules as DiplomacyModel, checked three ways.
+"""The batched engine (model/world/batched.py): same rules as DiplomacyModel, checked three ways.
 
 1. With no randomness at all (no noise, no DPRK initiative, no returned visits) it gives
    the per-replicate model's trajectories and statements, shock by shock.
@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.batched import BLOCK, BatchedModel, draft_batch, n_blocks, run_block
-from model.codes import MEMBERS
-from model.ensemble import Plan, iterate
-from model.negotiation import ChairProfile, Positions, draft_text
-from model.parameters import default_parameters
-from model.scenario import Scenario, ShockSpec
-from model.warmstart import history
-from model.world import METRICS, model_from_scenario
+from model.runs.ensemble import Plan, iterate
+from model.vocabulary import MEMBERS, METRICS
+from model.world.batched import BLOCK, BatchedModel, draft_batch, n_blocks, run_block
+from model.world.diplomacy import model_from_scenario
+from model.world.negotiation import ChairProfile, Positions, draft_text
+from model.world.parameters import default_parameters
+from model.world.scenario import Scenario, ShockSpec
+from model.world.warmstart import history
 
 REPLICATES = 300
 EVERY_SHOCK = Scenario(

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import model.initial
-from model.calibrate import Setup, Summary, calibrate, default_setup, distance, simulate
-from model.initial import cached_record
-from model.parameters import specs
-from model.targets import Targets, exchange_count, observed_targets
+import model.world.initial
+from model.analysis.calibrate import Setup, Summary, calibrate, default_setup, distance, simulate
+from model.record.targets import Targets, exchange_count, observed_targets
+from model.world.initial import cached_record
+from model.world.parameters import specs
 
 
 def test_targets_come_from_the_record():

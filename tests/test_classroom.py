@@ -15,11 +15,11 @@ from model.classroom.narrate import describe_draft, describe_statement, latest_s
 from model.classroom.role_cards import role_cards_html, write_role_cards
 from model.classroom.roleplay import TeamPosition, analyse_meeting, describe_shift
 from model.classroom.session import ClassroomModel, scenario_choices, scenarios_dir
-from model.codes import AGENTS, MEMBERS
-from model.parameters import default_parameters
-from model.scenario import load_scenario
-from model.warmstart import starting_state
-from model.world import Statement, model_from_scenario
+from model.vocabulary import AGENTS, MEMBERS
+from model.world.diplomacy import Statement, model_from_scenario
+from model.world.parameters import default_parameters
+from model.world.scenario import load_scenario
+from model.world.warmstart import starting_state
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = sorted((ROOT / "scenarios" / "classroom").glob("*/scenario.yaml"))
@@ -73,10 +73,10 @@ def test_slider_moves_in_one_quarter_replace_each_other():
     move_lever(model, "us_pressure", 0.8)
     move_lever(model, "us_pressure", 0.93)
     move_lever(model, "china_shield", 2.0)  # clipped to the lever's range
-    assert model.levers["us_pressure"] == 0.93
+    assert model.world.levers["us_pressure"] == 0.93
     assert [c.label for c in model.cards] == ["us pressure set to 0.93",
                                               "china shield set to 1"]
-    assert model.levers["china_shield"] == 1.0
+    assert model.world.levers["china_shield"] == 1.0
 
 
 def test_team_position_in_tone_units_worked_by_hand():
@@ -180,7 +180,7 @@ def test_role_cards_page(tmp_path):
 
 
 def test_role_cards_follow_the_parameters():
-    from model.parameters import default_parameters
+    from model.world.parameters import default_parameters
 
     hawkish = default_parameters().replace(pressure_prior=0.9, veto_engagement=0.0)
     assert role_cards_html(hawkish) != role_cards_html()

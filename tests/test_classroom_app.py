@@ -10,7 +10,7 @@ from mesa.visualization import solara_viz
 
 from model.classroom import app
 from model.classroom.session import ClassroomModel
-from model.quarters import Quarter
+from model.vocabulary import Quarter
 
 
 def test_page_inputs_are_the_model_constructors_keywords():

@@ -25,7 +25,7 @@ pytest.importorskip("solara", reason="the [classroom] extra is not installed")
 
 from model.classroom import server as classroom_server
 from model.classroom.server import LoopbackOnly, allowed_hosts
-from model.errors import UsageError
+from model.vocabulary import UsageError
 
 START_TIMEOUT = 60
 STOP_TIMEOUT = 5

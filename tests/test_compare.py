@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.compare import (
+from model.analysis.compare import (
     CompareError,
     compare_scenarios,
     holm,
@@ -17,8 +17,8 @@ from model.compare import (
     matching,
     paired,
 )
-from model.manifest import code_digest
-from model.runner import run_scenario
+from model.files.manifest import code_digest
+from model.runs.runner import run_scenario
 
 BASE = """\
 name: {name}

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from model.runner import run_scenario
-from model.scenario import load_scenario
-from model.sweep import sweep
+from model.analysis.sweep import sweep
+from model.runs.runner import run_scenario
+from model.world.scenario import load_scenario
 
 distributed = pytest.importorskip("dask.distributed")
 

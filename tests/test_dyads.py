@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.dyads import QUAD_CLASSES, dyad_scores, quad_class, undirected_ties
-from model.record import SEEDS_ENV, load_record
+from model.record.dyads import QUAD_CLASSES, dyad_scores, quad_class, undirected_ties
+from model.record.seeds import SEEDS_ENV, load_record
 
 QUADS = list(QUAD_CLASSES)
 

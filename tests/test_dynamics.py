@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from model.dynamics import fj_equilibrium, fj_step, influence_matrix
+from model.world.dynamics import fj_equilibrium, fj_step, influence_matrix
 
 
 def test_fj_step_hand_worked_three_actors():

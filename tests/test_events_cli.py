@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import main
-from model.record import SEEDS_ENV, load_record
+from model.cli.commands import main
+from model.record.seeds import SEEDS_ENV, load_record
 
 ROOT = Path(__file__).resolve().parent.parent
 LAOS_ARTICLE = "004_e4ddf58322e5607c"

@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.cli import main
-from model.codes import AGENTS
-from model.scenario import Scenario, ScenarioError, load_scenario
-from model.shocks import SHOCK_TYPES
+from model.cli.commands import main
+from model.vocabulary import AGENTS
+from model.world.scenario import Scenario, ScenarioError, load_scenario
+from model.world.shocks import SHOCK_TYPES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 FILES = sorted(

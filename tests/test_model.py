@@ -6,13 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.codes import AGENTS, MEMBERS
-from model.initial import ENGAGEMENT, INDEX, cached_record, initial_state
-from model.parameters import Parameters
-from model.quarters import Quarter
-from model.scenario import ShockSpec, load_scenario
-from model.simevents import events_frame
-from model.world import METRICS, DiplomacyModel, model_from_scenario
+from model.vocabulary import AGENTS, MEMBERS, METRICS, Quarter
+from model.world.diplomacy import DiplomacyModel, model_from_scenario
+from model.world.initial import ENGAGEMENT, INDEX, cached_record, initial_state
+from model.world.parameters import Parameters
+from model.world.scenario import ShockSpec, load_scenario
+from model.world.simevents import events_frame
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 QUIET = {"dprk_provocation": 0.0, "dprk_outreach": 0.0}
@@ -86,7 +85,7 @@ def test_timor_leste_joins_in_2025q4():
 
 def test_chair_rotation_and_chair_change_shock():
     model = run(start="2027Q1", end="2029Q4")
-    assert model.chairs == {2027: "SGP", 2028: "THA", 2029: "TLS"}
+    assert model.world.chairs == {2027: "SGP", 2028: "THA", 2029: "TLS"}
     changed = run(start="2028Q1", end="2028Q4",
                   shocks=[ShockSpec(at="2028Q2", type="chair_change", actor="MMR")])
     assert [s.chair for s in changed.statements] == ["MMR", "MMR"]
@@ -141,7 +140,7 @@ def test_simulated_events_use_the_record_schema():
 
 
 def test_knuth_poisson_draws_have_poisson_moments():
-    from model.actors import _poisson
+    from model.world.actors import _poisson
 
     rng = np.random.default_rng(0)
     for rate in (0.2, 1.5):
@@ -152,7 +151,7 @@ def test_knuth_poisson_draws_have_poisson_moments():
 
 
 def test_actor_overrides_apply_to_members_and_survive_lever_changes_for_powers():
-    from model.scenario import ActorOverride
+    from model.world.scenario import ActorOverride
 
     model = DiplomacyModel(start="2024Q1", end="2024Q4", rng=1, actors={
         "LAO": ActorOverride(engagement=0.95, veto=0.3),
@@ -161,7 +160,7 @@ def test_actor_overrides_apply_to_members_and_survive_lever_changes_for_powers()
     assert model.stance[INDEX["LAO"], ENGAGEMENT] == 0.95
     assert model.veto()[MEMBERS.index("LAO")] == 0.3
     model.run()
-    assert model.levers["us_pressure"] == 1.0
+    assert model.world.levers["us_pressure"] == 1.0
     assert model.stance[INDEX["USA"], 0] == 0.4 and model.lobbying[INDEX["USA"]] == 0.0
     assert not any(e.source == "USA" for e in model.events)  # no lobbying, no contacts
 

@@ -1,13 +1,13 @@
-"""The statement rule on hand-worked cases (model/negotiation.py): vetoes, the chair's
+"""The statement rule on hand-worked cases (model/world/negotiation.py): vetoes, the chair's
 pen, chairman's statements and dropped items; and the model's positions."""
 
 import numpy as np
 import pytest
 
-from model.negotiation import ChairProfile, Positions, chair_target, draft_text, room_tone
-from model.quarters import Quarter
-from model.scenario import ShockSpec
-from model.world import DiplomacyModel
+from model.vocabulary import Quarter
+from model.world.diplomacy import DiplomacyModel
+from model.world.negotiation import ChairProfile, Positions, chair_target, draft_text, room_tone
+from model.world.scenario import ShockSpec
 
 
 def positions(preferred, lower=None, upper=None, salience=None):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.codes import ALL_CODES, MEMBERS, VOICES
-from model.record import SEEDS_ENV, RecordError, load_record
+from model.record.seeds import SEEDS_ENV, RecordError, load_record
+from model.vocabulary import ALL_CODES, MEMBERS, VOICES
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -429,7 +429,7 @@ def test_cli_on_broken_record_exits_2_with_problem_on_stderr(seeds_copy):
 def test_cli_events_exits_2_on_inputs_that_used_to_crash(
     seeds_copy, corruption, monkeypatch, capsys
 ):
-    from model.cli import main
+    from model.cli.commands import main
 
     file, line, column, fragment = CORRUPTIONS[corruption](seeds_copy)
     monkeypatch.setenv(SEEDS_ENV, str(seeds_copy))
@@ -441,8 +441,8 @@ def test_cli_events_exits_2_on_inputs_that_used_to_crash(
 
 
 def test_statement_meetings_are_one_explicit_set(raw):
-    from model.codes import MEETINGS, STATEMENT_MEETINGS
-    from model.targets import model_meeting
+    from model.record.targets import model_meeting
+    from model.vocabulary import MEETINGS, STATEMENT_MEETINGS
 
     assert set(raw["statements.csv"]["meeting"]) <= set(STATEMENT_MEETINGS)
     assert set(STATEMENT_MEETINGS.values()) == set(MEETINGS)

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import model.batched
-from model.cli import main
-from model.runner import run_scenario
-from model.scenario import load_scenario
+import model.world.batched
+from model.cli.commands import main
+from model.runs.runner import run_scenario
+from model.world.scenario import load_scenario
 
 SHORT = """\
 name: short
@@ -144,7 +144,7 @@ def test_an_interrupted_run_leaves_no_half_result(short, tmp_path, monkeypatch):
 
         return results()
 
-    monkeypatch.setattr(model.batched, "run_block", flaky)
+    monkeypatch.setattr(model.world.batched, "run_block", flaky)
     with pytest.raises(KeyboardInterrupt):
         run_scenario(scenario, out)
     assert contents(out) == before  # the previous complete result is untouched

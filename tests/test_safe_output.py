@@ -1,4 +1,4 @@
-"""No output can cost a user data (model/safe_output.py): every command replaces only an
+"""No output can cost a user data (model/files/safe_output.py): every command replaces only an
 absent, empty or own output; staging is cleaned up after signals and crashes; two
 writers never share a destination."""
 
@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from model import safe_output
-from model.cli import main
-from model.safe_output import MARKER, folder_problem
+from model.cli.commands import main
+from model.files import safe_output
+from model.files.safe_output import MARKER, folder_problem
 
 SHORT = """\
 name: short
@@ -457,10 +457,10 @@ def test_a_foreign_lock_file_is_not_taken_over(short, tmp_path, capsys):
 def test_calibration_outputs_replace_only_their_own_files(tmp_path, capsys):
     import numpy as np
 
-    from model.abc import Population
-    from model.calibrate import Summary, default_setup
-    from model.calibration_report import write_parameter_file, write_report
-    from model.codes import MEMBERS
+    from model.analysis.abc import Population
+    from model.analysis.calibrate import Summary, default_setup
+    from model.analysis.calibration_report import write_parameter_file, write_report
+    from model.vocabulary import MEMBERS
 
     setup = default_setup(names=("outreach_rate", "tone_span"))
     rng = np.random.default_rng(0)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import main
-from model.scenario import ScenarioError, load_scenario
+from model.cli.commands import main
+from model.world.scenario import ScenarioError, load_scenario
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 
@@ -185,9 +185,9 @@ def test_cli_validate_and_run_exit_2_and_write_nothing(tmp_path, capsys):
 
 
 def test_scenarios_readme_documents_every_key_lever_shock_and_override():
-    from model.levers import LEVERS
-    from model.scenario import ActorOverride, Scenario
-    from model.shocks import SHOCK_TYPES
+    from model.world.levers import LEVERS
+    from model.world.scenario import ActorOverride, Scenario
+    from model.world.shocks import SHOCK_TYPES
 
     readme = (SCENARIOS[0].parent / "README.md").read_text(encoding="utf-8")
     names = [*Scenario.model_fields, "extends", *LEVERS, *SHOCK_TYPES, *ActorOverride.model_fields]
@@ -456,8 +456,8 @@ def test_cli_rejects_a_negative_seed_override(tmp_path, capsys):
 
 
 def test_a_broken_record_is_reported_as_the_record(tmp_path, monkeypatch, capsys):
-    from model.initial import cached_record, recorded_chairs
-    from model.record import SEEDS_ENV
+    from model.record.seeds import SEEDS_ENV
+    from model.world.initial import cached_record, recorded_chairs
 
     good = write(tmp_path, "good.yaml", BASE)
     monkeypatch.setenv(SEEDS_ENV, str(tmp_path / "no-seeds"))

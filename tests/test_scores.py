@@ -1,10 +1,10 @@
-"""Forecast scores (model/scores.py) on hand-worked cases."""
+"""Forecast scores (model/analysis/scores.py) on hand-worked cases."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from model.scores import (
+from model.analysis.scores import (
     Forecast,
     Occasion,
     climatology,

@@ -5,8 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.scenario import load_scenario
-from model.sweep import (
+from model.analysis.sweep import (
     OUTCOMES,
     Problem,
     analyze,
@@ -16,6 +15,7 @@ from model.sweep import (
     sample,
     sweep,
 )
+from model.world.scenario import load_scenario
 
 # us_pressure is pinned to 0.5 by a lever shock that fires before the first quarter is
 # simulated, and nothing reads the lever before then (the powers' lobbying is recomputed

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.record import RecordError, load_record
-from model.validation_record import BODIES, COLUMNS, default_path, load_validation_statements
+from model.record.seeds import RecordError, load_record
+from model.record.validation import BODIES, COLUMNS, default_path, load_validation_statements
 
 MIN_YEARS = 21  # distinct years 2000-2025 with at least one text found (see the README)
 

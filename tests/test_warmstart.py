@@ -1,15 +1,15 @@
-"""Warm starts: a forward scenario begins where history leaves off (model/warmstart.py)."""
+"""Warm starts: a forward scenario begins where history leaves off (model/world/warmstart.py)."""
 
 import numpy as np
 import pytest
 
-from model.ensemble import Plan, iterate
-from model.outcomes import Outcomes
-from model.parameters import default_parameters
-from model.quarters import Quarter
-from model.scenario import load_scenario
-from model.warmstart import POOL, history, starting_state, warm_state
-from model.world import METRICS, model_from_scenario
+from model.runs.ensemble import Plan, iterate
+from model.runs.outcomes import Outcomes
+from model.vocabulary import METRICS, Quarter
+from model.world.diplomacy import model_from_scenario
+from model.world.parameters import default_parameters
+from model.world.scenario import load_scenario
+from model.world.warmstart import POOL, history, starting_state, warm_state
 
 REPLICATES = 48
 

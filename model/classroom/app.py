@@ -25,9 +25,8 @@ from model.classroom.figures import network_figure, stances_figure, tone_figure
 from model.classroom.narrate import clock_line, describe_draft, latest_statement
 from model.classroom.roleplay import TeamPosition, analyse_meeting, team_summary
 from model.classroom.session import DEFAULT_SCENARIO, ClassroomModel, scenario_choices
-from model.codes import MEMBERS, NAMES, TONES
-from model.levers import LEVERS
-from model.quarters import Quarter
+from model.vocabulary import MEMBERS, NAMES, TONES, Quarter
+from model.world.levers import LEVERS
 
 QUARTERS_PER_YEAR = 4
 PAGE_LAYOUTS = {
@@ -105,7 +104,7 @@ def Briefing(model: ClassroomModel):
         solara.Text(f"{when}: mean member pressure {metrics['pressure']:.3f}, engagement "
                     f"{metrics['engagement']:.3f}; threat {model.threat:.2f}; "
                     f"dialogue {model.frame:.2f}; "
-                    f"sanctions {model.levers['sanctions_tightness']:.2f}.",
+                    f"sanctions {model.world.levers['sanctions_tightness']:.2f}.",
                     classes=["classroom-outcome"])
         with solara.Row():
             over = model.next_quarter is None
@@ -158,7 +157,7 @@ def Levers(model: ClassroomModel):
 
     with solara.Card("Levers (take effect from the next quarter)"):
         for name, lever in LEVERS.items():
-            value = float(model.levers[name])
+            value = float(model.world.levers[name])
             solara.SliderFloat(f"{name.replace('_', ' ')} ({value:.2f})", value=value,
                                min=lever.low, max=lever.high, step=0.05,
                                on_value=lambda v, name=name: move(name, v))

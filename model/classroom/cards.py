@@ -1,6 +1,6 @@
 """Event cards: the shocks a teacher can play during the lesson, in the next quarter.
 
-Each card is a shock type from model/shocks.py with a label students read. Cards are
+Each card is a shock type from model/world/shocks.py with a label students read. Cards are
 played through :meth:`ClassroomModel.play`, dated the next quarter to be simulated, so
 they act exactly as a scenario's dated shock would.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from model.codes import NAMES
-from model.levers import LEVERS
-from model.scenario import ShockSpec
+from model.vocabulary import NAMES
+from model.world.levers import LEVERS
+from model.world.scenario import ShockSpec
 
 if TYPE_CHECKING:
     from model.classroom.session import ClassroomModel

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from model.codes import AGENTS, DPRK, MEMBERS, POWERS
-from model.initial import ENGAGEMENT, INDEX, PRESSURE
+from model.vocabulary import AGENTS, DPRK, MEMBERS, POWERS
+from model.world.initial import ENGAGEMENT, INDEX, PRESSURE
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -93,14 +93,14 @@ def _quarter_ticks(ax, model: ClassroomModel) -> None:
     years = range(model.start.year, model.end.year + 1)
     ticks = [(y - model.start.year) * 4 - (model.start.q - 1) for y in years]
     ax.set_xticks(ticks, [str(y) for y in years], fontsize=8)
-    ax.set_xlim(-0.5, len(model.quarters) - 0.5)
+    ax.set_xlim(-0.5, len(model.vocabulary) - 0.5)
 
 
 def stances_figure(model: ClassroomModel) -> Figure:
     """Each member's pressure and engagement, quarter by quarter."""
     fig = Figure(figsize=(6.2, 5.0), layout="constrained")
     axes = fig.subplots(2, 1, sharex=True)
-    x = np.arange(len(model.quarters))
+    x = np.arange(len(model.vocabulary))
     for column, ax, title in ((PRESSURE, axes[0], "pressure on the DPRK"),
                               (ENGAGEMENT, axes[1], "engagement with the DPRK")):
         history = model.member_history[:, :, column]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.codes import NAMES, TONES
+from model.vocabulary import NAMES, TONES
 
 if TYPE_CHECKING:
-    from model.world import DiplomacyModel, Statement
+    from model.world.diplomacy import DiplomacyModel, Statement
 
 MINISTERS_SAY = {0: "welcomed the diplomacy", 1: "urged restraint and dialogue",
                  2: "expressed concern", 3: "expressed serious concern",

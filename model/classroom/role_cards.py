@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from model.codes import AGENTS, DPRK, MEMBERS, NAMES, POWERS, TONES
-from model.initial import ENGAGEMENT, INDEX, PRESSURE, cached_record
-from model.parameters import Parameters, default_parameters
-from model.record import Record
-from model.safe_output import HTML, HTML_GENERATOR, write_text
-from model.world import DiplomacyModel
+from model.files.safe_output import HTML, HTML_GENERATOR, write_text
+from model.record.seeds import Record
+from model.vocabulary import AGENTS, DPRK, MEMBERS, NAMES, POWERS, TONES
+from model.world.diplomacy import DiplomacyModel
+from model.world.initial import ENGAGEMENT, INDEX, PRESSURE, cached_record
+from model.world.parameters import Parameters, default_parameters
 
 START = "2024Q1"
 HIDDEN_FACTS = ("name", "kind")
@@ -201,5 +201,5 @@ def role_cards_html(parameters: Parameters | None = None, record: Record | None 
 
 def write_role_cards(path: str | Path) -> Path:
     """Write the role cards page to ``path`` (folders created; an existing file only if
-    it is a page we wrote, model/safe_output.py); returns the path."""
+    it is a page we wrote, model/files/safe_output.py); returns the path."""
     return write_text(path, role_cards_html(), HTML)

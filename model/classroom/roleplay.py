@@ -2,7 +2,7 @@
 
 A team states the tone it wants (0-4, the README's tone scale) and how many tones either
 side it could live with (its flexibility): that is its position at the table, in the
-model's own units (model/negotiation.py), replacing the member's; it blocks any text
+model's own units (model/world/negotiation.py), replacing the member's; it blocks any text
 outside its range. The chair then drafts by the model's rule (consensus, a chairman's
 statement or no text), with the model's agents for every member no team plays.
 
@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from model.codes import MEMBERS, NAMES, TONES
-from model.negotiation import Positions
+from model.vocabulary import MEMBERS, NAMES, TONES
+from model.world.negotiation import Positions
 
 if TYPE_CHECKING:
     from model.classroom.session import ClassroomModel
-    from model.quarters import Quarter
-    from model.world import Statement
+    from model.vocabulary import Quarter
+    from model.world.diplomacy import Statement
 
 MAX_TONE = max(TONES)
 

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
-from model.errors import UsageError
+from model.vocabulary import UsageError
 
 APP = "model.classroom.app"
 HOST = "127.0.0.1"

@@ -24,14 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from model.classroom.roleplay import RoundResult, TeamPosition, analyse_meeting, with_positions
-from model.codes import MEMBERS
-from model.initial import MEMBER_ROWS
-from model.negotiation import Positions
-from model.parameters import Parameters, default_parameters
-from model.quarters import Quarter
-from model.scenario import Scenario, ShockSpec, load_scenario
-from model.warmstart import starting_state
-from model.world import DiplomacyModel
+from model.vocabulary import MEMBERS, Quarter
+from model.world.diplomacy import DiplomacyModel
+from model.world.initial import MEMBER_ROWS
+from model.world.negotiation import Positions
+from model.world.parameters import Parameters, default_parameters
+from model.world.scenario import Scenario, ShockSpec, load_scenario
+from model.world.warmstart import starting_state
 
 SCENARIOS_ENV = "ASEAN_SIM_SCENARIOS"
 DEFAULT_SCENARIO = "baseline.yaml"

@@ -1,7 +1,7 @@
 """Benchmark: the batched engine on the baseline scenario versus a batched bare-numpy
 Friedkin-Johnsen loop of the same size, measured in one process.
 
-The model runs the baseline's replicates block by block (model/batched.py, blocks of
+The model runs the baseline's replicates block by block (model/world/batched.py, blocks of
 BLOCK replicates) without the event log, as sweeps and calibration run it; the floor is
 the same number of replicates as one array axis, the same quarters and actors, with a
 rebuilt row-stochastic W, the FJ update, noise and clipping each quarter. CPU time
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from model.batched import n_blocks, run_block
-from model.codes import AGENTS
-from model.initial import initial_state
-from model.parameters import default_parameters
-from model.scenario import load_scenario
+from model.vocabulary import AGENTS
+from model.world.batched import n_blocks, run_block
+from model.world.initial import initial_state
+from model.world.parameters import default_parameters
+from model.world.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 

@@ -5,7 +5,7 @@ noisy: only ratios and orders of magnitude are meaningful. Not part of the test 
 
 - Replicates and quarters: the real baseline ensemble, in this process (one core).
   Linear cost means a ratio near 2.0 per doubling.
-- Agents: the model's actor list is fixed by contract (model/codes.py), so the 20-,
+- Agents: the model's actor list is fixed by contract (model/vocabulary.py), so the 20-,
   50- and 100-actor worlds are a synthetic model built here from the same building
   blocks (model.dynamics.influence_matrix, fj_step and consensus_statement, thin
   mesa.Agent subclasses and a mesa.Model with the same per-quarter structure: DPRK
@@ -34,10 +34,10 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from model.dynamics import consensus_statement, fj_step, influence_matrix
-from model.ensemble import Plan, PointDraw, iterate
-from model.parameters import default_parameters
-from model.scenario import load_scenario
+from model.runs.ensemble import Plan, PointDraw, iterate
+from model.world.dynamics import consensus_statement, fj_step, influence_matrix
+from model.world.parameters import default_parameters
+from model.world.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 POWERS = 5
@@ -71,7 +71,7 @@ class SynPower(SynActor):
 
 class SyntheticWorld(mesa.Model):
     """``n`` actors: ``n - 6`` members, one DPRK and five powers; quarterly structure as
-    in model/world.py (see the module docstring)."""
+    in model/world/diplomacy.py (see the module docstring)."""
 
     def __init__(self, *, n: int = 17, quarters: int = 28, rng: np.random.Generator | None = None):
         super().__init__(rng=rng)
@@ -162,7 +162,7 @@ def ratios(label: str, sizes: list, times: list[float], unit: str) -> None:
 
 # --- sweeps in a child process, memory of the whole tree sampled -------------------------------
 def child_sweep(n: int, workers: int) -> None:
-    from model.sweep import sweep
+    from model.analysis.sweep import sweep
 
     scenario = load_scenario(BASELINE)
     t0 = time.perf_counter()

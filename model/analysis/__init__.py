@@ -1,0 +1,6 @@
+"""Questions asked of many runs: comparing scenarios (compare), sweeping levers (sweep),
+calibrating parameters to the record (calibrate, abc, calibration_report) and scoring
+the model against history (backtest, scores).
+
+Layer 5: imports runs, world, record and below, never the CLI.
+"""

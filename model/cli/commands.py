@@ -1,0 +1,368 @@
+"""The ``asean-sim`` command line (README, "Command line"): a thin layer over the modules.
+
+Exit codes: 0 success, 2 bad input (the message names file, key and what was expected,
+or the output path and why it is not ours to replace), 1 internal error, 130 or 143
+interrupted by SIGINT or SIGTERM (nothing half-written is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from model.vocabulary import InputError, UsageError
+
+BAD_INPUT = 2  # an internal error propagates: Python prints the traceback and exits 1
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text}")
+    return value
+
+
+def _cmd_events(args: argparse.Namespace) -> int:
+    from model.cli.events import list_events
+
+    return list_events(args.actor, args.year, args.article, args.plot, args.csv)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from model.world.scenario import ScenarioError, load_scenario
+
+    failed = False
+    for file in args.files:
+        try:
+            s = load_scenario(file)
+        except ScenarioError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            continue
+        print(f"ok: {file}: {s.name} ({s.period.start}-{s.period.end}, {len(s.shocks)} shocks, "
+              f"{s.replicates} replicates)")
+    return BAD_INPUT if failed else 0
+
+
+def _load_all(files: Sequence[str], replicates: int | None, seed: int | None):
+    from model.world.scenario import ScenarioError, load_scenario
+
+    scenarios, problems = [], []
+    for file in files:
+        try:
+            scenario = load_scenario(file)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        changes = {k: v for k, v in (("replicates", replicates), ("seed", seed)) if v is not None}
+        scenarios.append(scenario.with_changes(**changes) if changes else scenario)
+    if problems:
+        raise ScenarioError(problems)
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise UsageError("two scenarios share a name; their results folders would collide: "
+                         + ", ".join(sorted({n for n in names if names.count(n) > 1})))
+    return scenarios
+
+
+def _destinations(scenarios, out: str | None) -> list[Path]:
+    if out is None:
+        return [Path("results") / s.name for s in scenarios]
+    if len(scenarios) == 1:
+        return [Path(out)]
+    return [Path(out) / s.name for s in scenarios]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from model.files.safe_output import check_folder
+    from model.runs.runner import run_scenario
+
+    scenarios = _load_all(args.scenarios, args.replicates, args.seed)
+    destinations = _destinations(scenarios, args.out)
+    for destination in destinations:  # refuse before running anything
+        check_folder(destination)
+    for scenario, destination, file in zip(scenarios, destinations, args.scenarios,
+                                           strict=True):
+        run_scenario(scenario, destination, workers=args.workers, scheduler=args.scheduler,
+                     parameters=args.parameters, scenario_file=file)
+        print(f"{scenario.name}: {scenario.replicates} replicates -> {destination}/report.md")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from model.analysis.calibrate import calibrate, default_setup, leave_one_out, predictive
+    from model.analysis.calibration_report import write_parameter_file, write_report
+    from model.files.safe_output import YAML, check_file, check_folder
+    from model.world.parameters import CALIBRATED_FILE
+
+    out = Path(args.out) if args.out else CALIBRATED_FILE
+    check_file(out, YAML)  # refuse before hours of fitting, not after
+    check_folder(args.report)
+    setup = default_setup()
+    workers = args.workers
+
+    def progress(generation: int, epsilon: float) -> None:
+        print(f"generation {generation + 1}/{args.generations}: tolerance {epsilon:.3f}",
+              file=sys.stderr)
+
+    population = calibrate(setup, particles=args.particles, generations=args.generations,
+                           seed=args.seed, workers=workers, scheduler=args.scheduler,
+                           progress=progress)
+    thetas, sims = predictive(setup, population, args.draws, args.seed, workers, args.scheduler)
+    loo = None
+    if args.loo:
+        print("leave-one-out: refitting once per statement year", file=sys.stderr)
+        loo = leave_one_out(setup, particles=max(50, args.particles // 2),
+                            generations=max(2, args.generations - 1), draws=args.draws,
+                            seed=args.seed, workers=workers, scheduler=args.scheduler)
+    content = write_parameter_file(out, population, setup, args.seed, args.particles,
+                                   args.generations)
+    write_report(Path(args.report), population, setup, thetas, sims, content, loo)
+    for name, row in content["parameters"].items():
+        print(f"{name:22s} median {row['median']:.4g}  80% [{row['p10']:.4g}, {row['p90']:.4g}]")
+    print(f"parameters -> {out}; report -> {args.report}/report.md")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from model.analysis.backtest import (
+        HISTORY,
+        backtest_frame,
+        backtest_table,
+        chair_effects,
+        reachability,
+        render_backtest,
+        score_lines,
+        skill,
+        validation_scores,
+    )
+    from model.runs.plots import backtest_figure
+    from model.runs.runner import run_scenario
+    from model.world.initial import cached_record
+    from model.world.scenario import load_scenario
+
+    scenario = load_scenario(HISTORY)
+    if args.replicates:
+        scenario = scenario.with_changes(replicates=args.replicates)
+    out = Path(args.out)
+    keys = ("year", "chair", "tone_mean", "tone_probs", "voice_probs", "observed_tone")
+    rows: list[dict] = []
+    document: dict = {}
+    scores: dict = {}
+
+    def tables(folder: Path, outcomes) -> list[str]:
+        """The year table, the scores and their figure, written inside the results
+        folder (so the manifest lists them as ours)."""
+        rows.extend(backtest_table(outcomes))
+        scores.update(validation_scores(outcomes))
+        backtest_figure(outcomes, scores["occasions"], cached_record().statements,
+                        folder / "figures" / "backtest.png")
+        (folder / "backtest.csv").write_text(backtest_frame(rows).to_csv(index=False),
+                                             encoding="utf-8")
+        document.update({"years": [{k: r[k] for k in keys} for r in rows],
+                         "scores": {k: v for k, v in scores.items() if k != "occasions"},
+                         "validation": scores["occasions"]})
+        (folder / "backtest.json").write_text(json.dumps(document, indent=1) + "\n",
+                                              encoding="utf-8")
+        document["chair_effects"] = chair_effects(len(outcomes.tone), args.workers)
+        document["reachability"] = reachability(outcomes)
+        (folder / "backtest.md").write_text(
+            render_backtest(rows, scores, document["chair_effects"], document["reachability"]),
+            encoding="utf-8")
+        return ["backtest.csv", "backtest.json", "backtest.md", "figures/backtest.png"]
+
+    run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,
+                 progress=False if args.json else None, extra=tables)
+    if args.json:
+        print(json.dumps(document))
+        return 0
+    print(f"{'year':>4} {'chair':>5} {'meeting':>11} {'tone':>5} {'P(0..4)':>29} "
+          f"{'consensus':>9} {'observed':>8}")
+    for r in rows:
+        probs = " ".join(f"{p:.2f}" for p in r["tone_probs"])
+        observed = "" if r["observed_tone"] is None else str(r["observed_tone"])
+        mean = "-" if r["tone_mean"] is None else f"{r['tone_mean']:.2f}"
+        print(f"{r['year']:>4} {r['chair']:>5} {r['meeting']:>11} {mean:>5} {probs:>29} "
+              f"{r['voice_probs']['consensus']:>9.2f} {observed:>8}")
+    fit = skill(rows)
+    if fit:
+        print(f"observed years: {fit['years']}; mean absolute tone error {fit['mae']:.2f}; "
+              f"mean P(observed tone) {fit['p_observed']:.2f}")
+    print(score_lines(scores))
+    print(f"report -> {out}/backtest.md; figures -> {out}/figures/ (backtest.png: simulated "
+          "against observed texts)")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from model.analysis.compare import compare_scenarios
+
+    out = compare_scenarios(args.scenarios, args.out, args.workers, args.scheduler,
+                            seed=args.seed, replicates=args.replicates, log=print)
+    print(f"comparison -> {out}/report.md")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from model.analysis.sweep import run_sweep
+
+    out = run_sweep(args.scenario, args.method, args.n, args.out, args.workers, args.scheduler,
+                    seed=args.seed)
+    print(f"sweep -> {out}/report.md")
+    return 0
+
+
+def _cmd_classroom(args: argparse.Namespace) -> int:
+    from model.classroom.server import ClassroomUnavailable, serve
+
+    try:
+        return serve(args.port)
+    except ClassroomUnavailable as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _cmd_role_cards(args: argparse.Namespace) -> int:
+    from model.classroom.role_cards import write_role_cards
+
+    print(f"role cards -> {write_role_cards(args.out)}")
+    return 0
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="local worker processes (results are identical for any number)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed scheduler (needs the [distributed] extra)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asean-sim",
+        description="Simulate ASEAN's collective stance on the DPRK (see README.md).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("events", help="list or plot the event record in seeds/")
+    p.add_argument("--actor", action="append", help="only events with this actor (repeatable)")
+    p.add_argument("--year", type=int, action="append", help="only events in this year")
+    p.add_argument("--article", action="append", help="only events citing this article")
+    p.add_argument("--plot", metavar="FILE", help="draw a timeline PNG of the listed events")
+    p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p.set_defaults(func=_cmd_events)
+
+    p = sub.add_parser("validate", help="check scenario files without running them")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("run", help="run scenario ensembles and write results folders")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p.add_argument("--replicates", type=_positive, help="override the scenario's replicates")
+    p.add_argument("--seed", type=_seed, help="override the scenario's root seed")
+    p.add_argument("--out", help="results folder (default results/<name>; with several "
+                                 "scenarios, a parent folder)")
+    _executor_options(p)
+    p.add_argument("--parameters", choices=("point", "posterior"), default="point",
+                   help="calibrated point estimates, or one posterior draw per replicate")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="run scenarios with common random numbers and "
+                                       "compare them")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="two or more; the first is the reference")
+    p.add_argument("--out", help="comparison folder (default results/compare-<a>-vs-<b>...)")
+    p.add_argument("--replicates", type=_positive,
+                   help="replicates for every scenario (default: the first's)")
+    p.add_argument("--seed", type=_seed, help="common root seed (default: the first scenario's)")
+    _executor_options(p)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("sweep", help="sensitivity of outcomes to the scenario's levers (SALib)")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    p.add_argument("--n", type=_positive, default=256,
+                   help="SALib base samples: sobol runs N*(D+2), morris N*(D+1); D = levers")
+    p.add_argument("--out", help="sweep folder (default results/<name>-sweep-<method>)")
+    p.add_argument("--seed", type=_seed, help="sampling and run seed (default: the scenario's)")
+    _executor_options(p)
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("calibrate", help="fit the free parameters to the record (ABC-SMC)")
+    p.add_argument("--out", help="parameter file (default model/params/calibrated.yaml, "
+                                 "which the model then uses by default)")
+    p.add_argument("--report", default="results/calibration", help="fit report folder")
+    p.add_argument("--particles", type=_positive, default=200)
+    p.add_argument("--generations", type=_positive, default=4)
+    p.add_argument("--draws", type=_positive, default=100,
+                   help="posterior predictive simulations for the report")
+    p.add_argument("--seed", type=_seed, default=2025)
+    _executor_options(p)
+    p.add_argument("--loo", action="store_true",
+                   help="also refit without each statement year and predict it")
+    p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("backtest", help="run history 2000-2025 against the record")
+    p.add_argument("--json", action="store_true", help="print the year table as JSON")
+    p.add_argument("--replicates", type=_positive)
+    p.add_argument("--workers", type=_positive, default=1)
+    p.add_argument("--parameters", choices=("point", "posterior"), default="point")
+    p.add_argument("--out", default="results/backtest")
+    p.set_defaults(func=_cmd_backtest)
+
+    p = sub.add_parser("classroom", help="serve the classroom web app on 127.0.0.1, offline "
+                                         "(needs the [classroom] extra)")
+    p.add_argument("--port", type=_positive, default=8765)
+    p.set_defaults(func=_cmd_classroom)
+
+    p = sub.add_parser("role-cards", help="write the printable role cards (one HTML page)")
+    p.add_argument("--out", default="results/role_cards.html")
+    p.set_defaults(func=_cmd_role_cards)
+    return parser
+
+
+@cache
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (main() may be called many times in-process)."""
+    return build_parser()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
+    from model.files.safe_output import interruptible
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        with interruptible():  # SIGTERM like Ctrl-C: unfinished outputs go, old ones stay
+            return args.func(args)
+    except InputError as exc:
+        for problem in getattr(exc, "problems", None) or [exc]:
+            print(f"error: {problem}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"interrupted ({signal.Signals(signum).name}): unfinished outputs were "
+              "discarded; earlier results are as they were", file=sys.stderr)
+        return 128 + signum
+
+
+if __name__ == "__main__":
+    sys.exit(main())

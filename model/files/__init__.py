@@ -1,0 +1,5 @@
+"""Writing results: output folders that never clobber what a user did not ask to replace
+(safe_output) and the manifest that says which code, inputs and seeds made them.
+
+Layer 1, just above model.vocabulary: every layer that writes files may use it.
+"""

@@ -1,0 +1,160 @@
+"""Replicates, seeds and executors.
+
+By default an ensemble runs on the batched engine (model/world/batched.py): blocks of
+``BLOCK`` replicates, each block drawing from its own child of the root
+``SeedSequence(seed)``. With ``engine="replicate"`` the root spawns one child per
+replicate and each replicate's DiplomacyModel draws only from it. Either way a
+replicate's result depends on the seed and its index alone, never on the number of
+workers or the executor. Results are yielded in replicate order, block by block (or
+chunk by chunk), so callers can stream them to disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.runs.executors import run_ordered
+from model.world.diplomacy import DiplomacyModel, model_from_scenario
+from model.world.parameters import Parameters, default_parameters
+from model.world.scenario import Scenario
+from model.world.simevents import SimEvent
+from model.world.warmstart import starting_state
+
+CHUNK = 16
+"""Replicates per task sent to a worker: enough to amortise the transfer."""
+
+
+@dataclass(frozen=True)
+class ReplicateResult:
+    """Everything one replicate produced, as compact arrays and lists."""
+
+    replicate: int
+    parameters: dict[str, float]
+    metrics: np.ndarray  # (quarters, len(METRICS))
+    members: np.ndarray  # (quarters, members, 2) pressure and engagement; NaN when absent
+    exchanges: np.ndarray  # (quarters, members) DPRK exchanges
+    statements: list[tuple]  # (year, meeting, chair, tone, voice, target, support)
+    events: list[SimEvent]
+    chairs: dict[int, str]
+
+
+ParameterDraw = Callable[[int, np.random.Generator], Parameters]
+"""Chooses a replicate's parameters from its index and its own parameter stream."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an ensemble runs: a scenario, its seeds and how parameters are drawn."""
+
+    scenario: Scenario
+    replicates: int
+    seed: int
+    draw: ParameterDraw | None = None
+
+    def seeds(self) -> list[np.random.SeedSequence]:
+        """One independent child stream per replicate."""
+        return np.random.SeedSequence(self.seed).spawn(self.replicates)
+
+
+@dataclass(frozen=True)
+class PointDraw:
+    """Every replicate uses the same parameters (picklable, for process pools)."""
+
+    params: Parameters
+
+    def __call__(self, index: int, rng: np.random.Generator) -> Parameters:
+        return self.params
+
+
+def run_replicate(
+    scenario: Scenario,
+    index: int,
+    seed: np.random.SeedSequence,
+    draw: ParameterDraw | None = None,
+    record_events: bool = True,
+) -> ReplicateResult:
+    """Run one replicate; its parameter and model streams are children of its seed."""
+    param_seed, model_seed = seed.spawn(2)
+    params = (draw or PointDraw(default_parameters()))(index, np.random.default_rng(param_seed))
+    if scenario.parameters:
+        params = params.replace(**scenario.parameters)
+    model = model_from_scenario(
+        scenario,
+        params,
+        rng=np.random.default_rng(model_seed),
+        initial=starting_state(params, scenario, index),
+        record_events=record_events,
+    )
+    model.run()
+    return _collect(index, model)
+
+
+def _collect(index: int, model: DiplomacyModel) -> ReplicateResult:
+    statements = [
+        (s.year, s.meeting, s.chair, s.tone, s.voice, s.target, s.support) for s in model.statements
+    ]
+    return ReplicateResult(
+        index,
+        model.params.as_dict(),
+        model.metric_history(),
+        model.member_history.astype(np.float32),
+        model.exchange_history,
+        statements,
+        model.events,
+        dict(model.world.chairs),
+    )
+
+
+def _run_chunk(
+    scenario: Scenario,
+    indices: Sequence[int],
+    seeds: Sequence[np.random.SeedSequence],
+    draw: ParameterDraw | None,
+) -> list[ReplicateResult]:
+    return [run_replicate(scenario, i, s, draw) for i, s in zip(indices, seeds, strict=True)]
+
+
+def _chunks(n: int, size: int = CHUNK) -> list[range]:
+    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+ENGINES = ("batched", "replicate")
+"""``batched``: blocks of replicates advanced at once (model/world/batched.py), one random
+stream per block; ``replicate``: one DiplomacyModel per replicate, one stream each. Both
+give results that depend on the seed and the replicate index alone; they share the
+model's rules and distribution, not the random numbers."""
+
+
+def iterate(
+    plan: Plan, workers: int = 1, scheduler: str | None = None, engine: str = "batched"
+) -> Iterator[ReplicateResult]:
+    """Yield every replicate's result in replicate order.
+
+    ``workers=1`` runs in this process; more use a local process pool; a
+    ``scheduler`` address sends tasks to a Dask distributed cluster
+    (model/runs/executors.py). A task is one block of the batched engine (or CHUNK
+    replicates of the per-replicate one) with its own seeds, so every executor gives
+    the same results.
+    """
+    if engine == "batched":
+        from model.world.batched import n_blocks, run_block
+
+        func = run_block
+        tasks = [
+            (plan.scenario, b, plan.replicates, plan.seed, plan.draw, True)
+            for b in range(n_blocks(plan.replicates))
+        ]
+    elif engine == "replicate":
+        seeds = plan.seeds()
+        func = _run_chunk
+        tasks = [
+            (plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw)
+            for chunk in _chunks(plan.replicates)
+        ]
+    else:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    for results in run_ordered(func, tasks, workers=workers, scheduler=scheduler):
+        yield from results

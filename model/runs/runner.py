@@ -1,0 +1,77 @@
+"""Run a scenario ensemble end to end: replicates, results folder, figures, report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from model.files.manifest import build_manifest
+from model.runs.ensemble import ParameterDraw, Plan, PointDraw, iterate
+from model.runs.outcomes import Outcomes
+from model.runs.plots import run_figures
+from model.runs.report import render_report
+from model.runs.results import write_run
+from model.world.initial import cached_record
+from model.world.parameters import CALIBRATED_FILE, default_parameters
+from model.world.scenario import Scenario
+
+
+def parameter_draw(mode: str) -> tuple[ParameterDraw, dict]:
+    """The replicates' parameter source and its description for the manifest.
+
+    ``point``: every replicate uses the calibrated medians (or the hand defaults before
+    calibration). ``posterior``: each replicate draws one posterior sample.
+    """
+    if mode == "posterior":
+        from model.world.posterior import posterior_draw
+
+        draw, info = posterior_draw()
+        return draw, info
+    if mode != "point":
+        raise ValueError(f"unknown parameter mode {mode!r}; expected point or posterior")
+    params = default_parameters()
+    source = "calibrated medians" if CALIBRATED_FILE.is_file() else "hand defaults"
+    return PointDraw(params), {"mode": "point", "source": source, "values": params.as_dict()}
+
+
+def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: str | None = None,
+                 parameters: str = "point", progress: bool | None = None,
+                 scenario_file: str | None = None,
+                 extra: Callable[[Path, Outcomes], list[str]] | None = None) -> Outcomes:
+    """Run ``scenario`` and write its complete results folder at ``out``.
+
+    ``extra(folder, outcomes)`` may add files (returning their names) before the
+    manifest is written, so they are part of the folder and listed as ours.
+    """
+    draw, info = parameter_draw(parameters)
+    if scenario.parameters:
+        info = {**info, "scenario_overrides": dict(scenario.parameters)}
+    plan = Plan(scenario, scenario.replicates, scenario.seed, draw)
+    results = iterate(plan, workers=workers, scheduler=scheduler)
+    bar = tqdm(results, total=plan.replicates, desc=scenario.name, unit="rep",
+               disable=None if progress is None else not progress, leave=False)
+    statements = cached_record().statements
+    observed = statements[(statements["year"] >= scenario.start.year)
+                          & (statements["year"] <= scenario.end.year)]
+
+    def finish(folder: Path, outcomes: Outcomes) -> list[str]:
+        figures = run_figures(outcomes, folder / "figures", scenario.title, observed)
+        names = [f"figures/{p.name}" for p in figures]
+        (folder / "report.md").write_text(
+            render_report(scenario, outcomes, info["mode"], names), encoding="utf-8")
+        return [*names, "report.md", *(extra(folder, outcomes) if extra else [])]
+
+    def manifest(files: list[str]) -> dict:
+        data = build_manifest(scenario.resolved(), scenario.digest(), scenario.seed,
+                              scenario.replicates, info, files)
+        if scenario_file:
+            data["scenario_file"] = scenario_file
+        return data
+
+    try:
+        return write_run(out, bar, plan.replicates, scenario.start, scenario.end, manifest,
+                         finish)
+    finally:
+        bar.close()

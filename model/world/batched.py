@@ -1,0 +1,1200 @@
+"""The batched engine: R replicates of :class:`model.world.DiplomacyModel` advanced at once.
+
+Same rules as the per-replicate model (model/world/diplomacy.py, model/world/actors.py,
+model/world/negotiation.py), but every state array carries a leading replicate axis (stance
+``(R, actors, 2)``, memories ``(R,)``, levers ``(R,)``...), so one quarter costs the same
+few dozen numpy calls for 64 replicates as for one. There is still one Mesa agent per
+actor; each decides for all replicates at once (the DPRK's outreach and launches, the
+members' returned visits, the powers' lobbying). Dated shocks are scenario-wide: they
+fire in every replicate, with effects that depend on each replicate's state. Parameters
+may differ by replicate (posterior draws): each is held as a float when all replicates
+agree and as an ``(R,)`` array otherwise.
+
+Random numbers (why results depend only on the root seed and the replicate index):
+
+- Replicates are grouped in blocks of ``BLOCK``; replicate ``r`` is row ``r % BLOCK`` of
+  block ``r // BLOCK``. Block ``b`` draws from ``SeedSequence(root).spawn(b + 1)[b]``
+  (that child does not depend on how many are spawned), split into a parameter seed
+  (one child per row: the ``ParameterDraw`` stream of each replicate) and a model seed.
+- Every quarter the model draws one fixed ``(BLOCK, DRAWS_PER_QUARTER)`` array of
+  uniforms, whatever the state, and row ``r % BLOCK`` serves replicate ``r``: Poisson
+  counts by inversion, normals by the inverse normal CDF, Bernoulli by comparison. A
+  delegation shock draws one more fixed ``(BLOCK, members)`` array. So every replicate
+  consumes the same numbers at the same places whether its block is full or the last,
+  short one, and whichever process runs it: results depend on the root seed and the
+  replicate index alone (not on the number of replicates, workers or executors).
+- This does not reproduce the per-replicate engine's random numbers, only its
+  distribution (tests/test_batched.py compares the two). Launches are drawn as three
+  independent Poisson counts (missile, ICBM, nuclear; the thinning of one Poisson count
+  by the kind shares), so within a quarter a replicate's launch events are listed by
+  kind, not in a random order.
+
+Events, when recorded, are kept as integer arrays (replicate, quarter, template) and
+become :class:`model.simevents.SimEvent` rows only in :meth:`BatchedModel.results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+
+from model.runs.ensemble import ParameterDraw, PointDraw, ReplicateResult
+from model.vocabulary import (
+    AGENTS,
+    DPRK,
+    MEETINGS,
+    MEMBERS,
+    POWERS,
+    TLS_ACCESSION_QUARTER,
+    VOICES,
+    Quarter,
+    quarter_range,
+)
+from model.world.chairs import chair_schedule
+from model.world.diplomacy import CARRIED_LEVERS, FRAME_BREAKERS, VISIT_MEMORY_HALF_LIFE, threat_of
+from model.world.initial import (
+    DPRK_ROW,
+    ENGAGEMENT,
+    INDEX,
+    MEMBER_ROWS,
+    POWER_ROWS,
+    PRESSURE,
+    InitialState,
+    initial_state,
+    record_ties,
+    recorded_chairs,
+)  # fmt: skip
+from model.world.levers import default_levers
+from model.world.negotiation import TONE_LEVELS, Positions
+from model.world.parameters import Parameters, default_parameters
+from model.world.scenario import ActorOverride, Scenario, ShockSpec
+from model.world.shocks import SHOCK_TYPES, ScheduledShock
+from model.world.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
+from model.world.warmstart import starting_states
+
+BLOCK = 64
+"""Replicates per block: the unit of random streams and of work sent to a worker."""
+
+N_MEMBERS, N_AGENTS, N_POWERS = len(MEMBERS), len(AGENTS), len(POWERS)
+KINDS = ("missile_test", "icbm_test", "nuclear_test", "armed_attack")
+"""Provocation kinds, in the column order of the quarterly counts."""
+LAUNCH_IMPULSE = np.array([SHOCK_TYPES[k].magnitude for k in KINDS[:3]])
+"""Impulse of the DPRK's own launches (missile, ICBM, nuclear test)."""
+
+# Columns of the pre-drawn uniforms and normals (one row per replicate of the block).
+_VISITS = slice(0, N_MEMBERS)
+_COUNTS = slice(0, N_MEMBERS + 3)  # delegations and launches: one Poisson inversion
+_RETURNS = slice(N_MEMBERS + 3, 2 * N_MEMBERS + 3)
+UNIFORMS_PER_QUARTER = 2 * N_MEMBERS + 3
+_NOISE = slice(0, 2 * N_MEMBERS)
+_MOOD = slice(2 * N_MEMBERS, 3 * N_MEMBERS)
+NORMALS_PER_QUARTER = 3 * N_MEMBERS
+NO_TONE = -1
+"""``last_tone`` and a meeting's tone when there is no text."""
+VOICE_CODE = {voice: i for i, voice in enumerate(VOICES)}
+_CHN, _RUS = INDEX["CHN"], INDEX["RUS"]
+_TEMPLATES: list[tuple[str, str, str, str]] = []
+_TEMPLATE_IDS: dict[tuple[str, str, str, str], int] = {}
+
+
+def template(source: str, target: str, cameo: str, summary: str) -> int:
+    """The id of an event's fixed part (who, to whom, CAMEO code, text) in this process."""
+    key = (source, target, cameo, summary)
+    found = _TEMPLATE_IDS.get(key)
+    if found is None:
+        found = _TEMPLATE_IDS[key] = len(_TEMPLATES)
+        _TEMPLATES.append(key)
+    return found
+
+
+_VISIT_TEMPLATES = np.array(
+    [
+        [
+            template(DPRK, c, KIND_CAMEO["delegation"], f"DPRK delegation visits {c}"),
+            template(c, DPRK, KIND_CAMEO["delegation"], f"{c} delegation visits Pyongyang"),
+        ]
+        for c in MEMBERS
+    ]
+).ravel()  # member by member: going, coming
+_KIND_TEMPLATES = np.array(
+    [template(DPRK, "UNSC", KIND_CAMEO[k], f"DPRK conducts a {k.replace('_', ' ')}") for k in KINDS]
+)
+_LOBBY_TEMPLATES = np.array(
+    [
+        [
+            template(
+                pw,
+                c,
+                KIND_CAMEO["lobbying"],
+                f"{pw} lobbies {c} on the DPRK ahead of ASEAN meetings",
+            )
+            for c in MEMBERS
+        ]
+        for pw in POWERS
+    ]
+)
+_STATEMENT_TEMPLATES = {
+    meeting: np.array(
+        [
+            template(
+                "ASEAN", DPRK, STATEMENT_CAMEO[t], f"ASEAN {meeting} statement ({v}, tone {t})"
+            )
+            for v in VOICES[:2]
+            for t in range(5)
+        ]
+    )
+    for meeting in MEETINGS
+}
+
+
+def _unit(values):
+    """Clip to [0, 1] (np.minimum/np.maximum: cheaper than np.clip)."""
+    return np.minimum(np.maximum(values, 0.0), 1.0)
+
+
+def poisson_inverse(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Poisson counts by inversion of the CDF at uniforms ``u`` (same shape as ``rate``):
+    exactly Poisson, one uniform per count, so the stream's use never depends on rates.
+    Iterates once per unit of the largest count drawn (a handful at the model's rates)."""
+    term = np.exp(-rate)
+    cdf = term.copy()
+    more = u >= cdf
+    count = more.astype(np.int64)
+    limit = 50 + 5 * float(np.max(rate, initial=0.0))
+    j = 1
+    while j < limit and more.any():
+        term *= rate
+        term /= j
+        cdf += term
+        np.greater_equal(u, cdf, out=more)  # cdf only grows: once below it, always below
+        count += more
+        j += 1
+    return count
+
+
+class ParameterTable:
+    """Per-replicate parameters: ``s.name`` is a float when every replicate has the same
+    value, else an (R,) array; ``m.name`` the same as a float or an (R, 1) column and
+    ``t.name`` as an (R, 1, 1) one, for broadcasting against (R, members[, 2]) arrays."""
+
+    def __init__(self, draws: Sequence[Parameters]):
+        self.draws = list(draws)
+        names = list(self.draws[0])
+        rows: dict[int, list[float]] = {}  # point draws repeat one object: read it once
+        values = np.array(
+            [rows.get(id(p)) or rows.setdefault(id(p), [p[n] for n in names]) for p in self.draws],
+            dtype=float,
+        )
+        s, m, t = {}, {}, {}
+        for j, name in enumerate(names):
+            column = values[:, j]
+            if (column == column[0]).all():
+                s[name] = m[name] = t[name] = float(column[0])
+            else:
+                s[name], m[name], t[name] = column, column[:, None], column[:, None, None]
+        self.s, self.m, self.t = SimpleNamespace(**s), SimpleNamespace(**m), SimpleNamespace(**t)
+
+    def __len__(self) -> int:
+        return len(self.draws)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchedStatement:
+    """ASEAN's text at one meeting in every replicate: tone (R,) with ``NO_TONE`` for
+    none, voice (R,) codes into VOICES, the chair's aim and support (R,), and who
+    blocked the aim, (R, members) in MEMBERS order."""
+
+    year: int
+    meeting: str
+    chair: str
+    tone: np.ndarray
+    voice: np.ndarray
+    target: np.ndarray
+    support: np.ndarray
+    blockers: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class BatchedDraft:
+    """:class:`model.negotiation.Draft` for R meetings at once (see draft_batch)."""
+
+    tone: np.ndarray
+    voice: np.ndarray
+    target: np.ndarray
+    support: np.ndarray
+    blockers: np.ndarray
+
+
+def draft_batch(
+    positions: Positions,
+    present: np.ndarray | None,
+    chair: np.ndarray,
+    pull,
+    stake: np.ndarray,
+    previous: np.ndarray,
+    split_quorum,
+) -> BatchedDraft:
+    """:func:`model.negotiation.draft_text` for R meetings at once.
+
+    ``positions`` hold (R, members) arrays; ``present`` (R, members) marks who sits at
+    the table (None: everyone), ``chair`` (R,) the chair's column, ``previous`` (R,) the
+    previous tone or NO_TONE. Absent members neither weigh in the room nor block nor
+    count in support. Ties in distance go to the lowest tone, as ``np.argmin`` in
+    draft_text.
+    """
+    rows = np.arange(len(chair))
+    weights = positions.salience + 1e-9
+    if present is not None:
+        weights = weights * present
+    room = (weights * positions.preferred).sum(axis=1) / weights.sum(axis=1)
+    own = positions.preferred[rows, chair]
+    target = (1.0 - pull) * room + pull * own
+    target = np.where(previous >= 0, (1.0 - stake) * target + stake * previous, target)
+    target = np.minimum(np.maximum(target, 0.0), 4.0)
+    tones = TONE_LEVELS[None, :, None]
+    blocked = (tones < positions.lower[:, None, :] - 1e-9) | (
+        tones > positions.upper[:, None, :] + 1e-9
+    )  # (R, tones, members)
+    if present is not None:
+        blocked &= present[:, None, :]
+        seats = present.sum(axis=1)[:, None]
+    else:
+        seats = positions.preferred.shape[1]
+    distance = np.abs(TONE_LEVELS[None, :] - target[:, None])  # (R, tones)
+    nearest = distance.argmin(axis=1)
+    blockers = blocked[rows, nearest]
+    support = 1.0 - blocked.sum(axis=2) / seats
+    agreed = ~blocked.any(axis=2)
+    quorum = np.reshape(split_quorum, (-1, 1))
+    quorate = ~blocked[rows, :, chair] & (support >= quorum - 1e-9)
+    consensus = agreed.any(axis=1)
+    split = ~consensus & quorate.any(axis=1)
+    consensus_tone = np.where(agreed, distance, np.inf).argmin(axis=1)
+    split_tone = np.where(quorate, distance, np.inf).argmin(axis=1)
+    tone = np.where(consensus, consensus_tone, np.where(split, split_tone, NO_TONE))
+    voice = np.where(consensus, 0, np.where(split, 1, 2)).astype(np.int8)
+    support_out = np.where(
+        consensus, 1.0, np.where(split, support[rows, split_tone], support.max(axis=1))
+    )
+    return BatchedDraft(tone, voice, target, support_out, blockers)
+
+
+# --- agents ------------------------------------------------------------------------
+class BatchedCountry(mesa.Agent):
+    """An actor with an ISO code and a row in the model's (R, actors, 2) stance array."""
+
+    model: BatchedModel
+
+    def __init__(self, model: BatchedModel, code: str):
+        super().__init__(model)
+        self.code = code
+        self.row = INDEX[code]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code})"
+
+
+class BatchedMember(BatchedCountry):
+    """An ASEAN member state (its decisions are taken for all members and replicates)."""
+
+    @staticmethod
+    def returned_visits(model: BatchedModel, visits: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Which visited members send a delegation back this quarter (at most one each),
+        in every replicate: the chance grows with the member's engagement."""
+        chance = model.p.m.reciprocity * model.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        return (visits > 0) & (u < chance)
+
+
+class BatchedPower(BatchedCountry):
+    """An outside power: a near-stubborn node that lobbies members."""
+
+    @staticmethod
+    def distance(model: BatchedModel) -> np.ndarray:
+        """(R, members, powers) ``0.5 + |member pressure - power pressure|``: a power
+        presses harder on members far from it (Power.lobbying)."""
+        pressure = model.stance[:, MEMBER_ROWS, PRESSURE][:, :, None]
+        return 0.5 + np.abs(pressure - model._power_pressure)
+
+    @staticmethod
+    def lobbying(model: BatchedModel, focus: np.ndarray) -> np.ndarray:
+        """(R, members, powers) lobbying weights: harder on the chair (``focus``, one
+        column per replicate) and on distant members (Power.lobbying, per replicate)."""
+        return model._power_lobbying * focus * BatchedPower.distance(model)
+
+    @staticmethod
+    def contact(model: BatchedModel, lobby: np.ndarray) -> None:
+        """Log each power's most intense lobbying contact before a meeting, in every
+        replicate where it lobbies at all (absent members are never the target)."""
+        if not model.all_present:
+            lobby = lobby * model._present_f[:, :, None]
+        targets = lobby.argmax(axis=1)  # (R, powers)
+        reps, powers = np.nonzero(model.lobbying[:, POWER_ROWS] > 0)
+        model.log(reps, _LOBBY_TEMPLATES[powers, targets[reps, powers]])
+
+
+class BatchedNorthKorea(BatchedCountry):
+    """The DPRK: outreach to members and provocations, for every replicate at once."""
+
+    def outreach_rates(self) -> np.ndarray:
+        """(R, members) expected delegations this quarter (NorthKorea.outreach_rates)."""
+        m = self.model
+        warmth = np.exp(m.p.m.outreach_focus * np.log(0.05 + m.stance[:, MEMBER_ROWS, ENGAGEMENT]))
+        return m._outreach_scale * warmth
+
+    def provocation_hazard(self) -> np.ndarray:
+        """(R,) expected launches this quarter (NorthKorea.provocation_hazard)."""
+        return self.model._hazard_base * (1.0 - self.model.calm)
+
+    def act(self, u: np.ndarray) -> None:
+        """Send delegations, then maybe launch missiles or test weapons (``u``: this
+        quarter's uniforms). Delegations and launches (three Poisson counts by kind:
+        the thinning of one Poisson count by the kind shares) are drawn together."""
+        m = self.model
+        rates = m._rates
+        rates[:, _VISITS] = self.outreach_rates()
+        rates[:, N_MEMBERS:] = m._launch_base * (1.0 - m.calm)[:, None]
+        counts = poisson_inverse(u[:, _COUNTS], rates)
+        visits, launches = counts[:, _VISITS], counts[:, N_MEMBERS:]
+        if visits.any():
+            m.exchange(visits, u[:, _RETURNS])
+        if launches.any():
+            m.launch(launches)
+
+
+# --- the model ---------------------------------------------------------------------
+class BatchedModel(mesa.Model):
+    """R replicates of the DiplomacyModel advanced together (see the module docstring).
+
+    The constructor mirrors DiplomacyModel's, with ``parameters`` and ``initial`` as
+    one entry per replicate (or one Parameters for all of them, with ``replicates``).
+    ``stance`` is (R, actors, 2), ``anchor`` the same, memories and levers (R,).
+    """
+
+    def __init__(
+        self,
+        *,
+        start: str = "2024Q1",
+        end: str = "2030Q4",
+        chairs: Mapping[int, str] | None = None,
+        levers: Mapping[str, float] | None = None,
+        shocks: Iterable[ShockSpec] = (),
+        actors: Mapping[str, ActorOverride] | None = None,
+        parameters: Sequence[Parameters] | Parameters | None = None,
+        replicates: int | None = None,
+        initial: Sequence[InitialState] | None = None,
+        record_events: bool = True,
+        rng: np.random.Generator | int | None = None,
+        block: int = BLOCK,
+    ) -> None:
+        super().__init__(rng=rng)
+        if parameters is None or isinstance(parameters, Parameters):
+            n = replicates or (len(initial) if initial is not None else 1)
+            parameters = [parameters or default_parameters()] * n
+        if replicates is not None and replicates != len(parameters):
+            raise ValueError(f"{replicates} replicates but {len(parameters)} parameter sets")
+        self.p = ParameterTable(parameters)
+        self.n = r = len(self.p)
+        self.record_events = record_events
+        p = self.p.s
+        self._memory_decay = 0.5 ** (3.0 / p.memory_half_life)
+        self._frame_decay = 0.5 ** (3.0 / p.frame_half_life)
+        self._visit_decay = 0.5 ** (3.0 / VISIT_MEMORY_HALF_LIFE)
+        self.start, self.end = Quarter.parse(start), Quarter.parse(end)
+        self.quarters = quarter_range(self.start, self.end)
+        nq = len(self.quarters)
+        if initial is None:
+            initial = [initial_state(q, self.start.year) for q in self.p.draws]
+        if len(initial) != r:
+            raise ValueError(f"{r} replicates but {len(initial)} starting states")
+        self._rows = np.arange(r)
+        self._shocks = list(shocks)
+        self._tls_joins_quarter = self._tls_joins(self._shocks)
+        # every random number of the run, drawn up front in fixed shapes (module docstring)
+        rows = max(block, r)
+        self._uniforms = self.rng.random((nq, rows, UNIFORMS_PER_QUARTER))[:, :r]
+        self._normals = self.rng.standard_normal((nq, rows, NORMALS_PER_QUARTER))[:, :r]
+        delegations = sum(s.type == "dprk_delegation" for s in self._shocks)
+        self._shock_uniforms = list(self.rng.random((delegations, rows, N_MEMBERS))[:, :r])
+
+        self.chair_override: dict[int, str] = {}
+        known = {**recorded_chairs(), **{int(y): c for y, c in (chairs or {}).items()}}
+        self.chairs = chair_schedule(range(self.start.year, self.end.year + 1), known)
+        self._stack(initial, levers or {})
+        if self._tls_joins_quarter > self.start:
+            self.active[:, INDEX["TLS"]] = False
+        self._apply_actor_overrides(actors or {})
+        self._ties_year = self.start.year
+        self._rates = np.zeros((r, N_MEMBERS + 3))
+        self._raw = np.zeros((r, N_MEMBERS, N_AGENTS))  # ties times influence weights
+        self._lam = np.repeat(self.lam[:, :, None], 2, axis=2)  # full shape: no broadcasting
+        self._keep = 1.0 - self._lam
+        self._apply_levers()
+
+        self.members = [BatchedMember(self, c) for c in MEMBERS]
+        self.dprk = BatchedNorthKorea(self, DPRK)
+        self.powers = [BatchedPower(self, c) for c in POWERS]
+
+        def each(value) -> np.ndarray:
+            return np.broadcast_to(value, (r,)).astype(float)
+
+        self._launch_shares = np.stack(
+            [
+                each(np.maximum(0.0, 1.0 - p.nuclear_share - p.icbm_share)),
+                each(p.icbm_share),
+                each(p.nuclear_share),
+            ],
+            axis=1,
+        )
+        self._break_factor = [
+            each(np.maximum(0.0, 1.0 - p.frame_break * LAUNCH_IMPULSE[k])) for k in (1, 2)
+        ]  # share of the frame an ICBM / nuclear test keeps
+        self._refresh_hazard()
+
+        self._events: list[tuple[np.ndarray, int, np.ndarray]] = []
+        self.statements: list[BatchedStatement] = []
+        self.clock: Quarter | None = None
+        self._done = 0
+        self._now = self.start
+        self._scheduled = [ScheduledShock(self, s) for s in self._shocks]  # type: ignore[arg-type]
+        for scheduled in self._scheduled:
+            self.schedule_event(scheduled.fire, at=(scheduled.shock.quarter - self.start) + 0.5)
+
+        # histories, quarter first so that each quarter writes one contiguous slab
+        self._member_history = np.empty((nq, r, N_MEMBERS, 2))
+        self._present_history = np.ones((nq, r, N_MEMBERS), dtype=bool)
+        self._exchanges = np.zeros((nq, r, N_MEMBERS), dtype=np.int64)
+        self._provocations = np.zeros((nq, r, len(KINDS)), dtype=np.int64)
+        self._scalar_history = np.empty((3, nq, r))  # memory, sanctions, frame
+
+    # --- set-up -----------------------------------------------------------------
+    def _stack(self, states: Sequence[InitialState], levers: Mapping[str, float]) -> None:
+        """Stack the replicates' starting states along a leading axis. ``stance`` is a
+        view of an (R, actors, 3) array whose last column is ones, so one matmul gives
+        both the influence-weighted stances and the weights' totals."""
+        self._x = np.ones((self.n, N_AGENTS, 3))
+        self.stance = self._x[:, :, :2]
+        self.stance[:] = np.stack([s.stance for s in states])
+        self.anchor = np.stack([s.stance if s.anchor is None else s.anchor for s in states]).astype(
+            float
+        )
+        self._origin = np.stack(
+            [
+                a[MEMBER_ROWS] if s.origin is None else s.origin
+                for s, a in zip(states, self.anchor, strict=True)
+            ]
+        ).astype(float)
+        first = states[0].ties
+        same = all(s.ties is first or np.array_equal(s.ties, first) for s in states)
+        self.ties = first[None] if same else np.stack([s.ties for s in states])
+        merged = [{**default_levers(), **s.levers, **levers} for s in states]
+        self.levers = {name: np.array([m[name] for m in merged], dtype=float) for name in merged[0]}
+        self.relations = np.stack([s.relations for s in states]).astype(bool)
+        self.active = np.stack([s.active for s in states]).astype(bool)
+        self.memory = np.array([s.memory for s in states], dtype=float)
+        self.frame = np.array([s.frame for s in states], dtype=float)
+        self.calm = np.array([s.calm for s in states], dtype=float)
+        self.visit_memory = np.stack([s.visit_memory for s in states]).astype(float)
+        self.last_tone = np.array(
+            [NO_TONE if s.last_tone is None else s.last_tone for s in states], dtype=np.int64
+        )
+        self.lam = np.broadcast_to(self.p.m.susceptibility, (self.n, N_MEMBERS)).astype(float)
+        self.veto_override = np.full(N_MEMBERS, np.nan)
+        self.lobbying = np.zeros((self.n, N_AGENTS))
+
+    def _apply_actor_overrides(self, overrides: Mapping[str, ActorOverride]) -> None:
+        """As DiplomacyModel: members' overrides change the starting state of every
+        replicate; powers' are applied over the lever-derived stances."""
+        self._power_overrides = {c: o for c, o in overrides.items() if c in POWERS}
+        for code, o in overrides.items():
+            row = INDEX[code]
+            for column, value in ((PRESSURE, o.pressure), (ENGAGEMENT, o.engagement)):
+                if value is not None:
+                    self.stance[:, row, column] = self.anchor[:, row, column] = value
+                    if code in MEMBERS:
+                        self._origin[:, MEMBERS.index(code), column] = value
+            if code in MEMBERS:
+                position = MEMBERS.index(code)
+                if o.susceptibility is not None:
+                    self.lam[:, position] = o.susceptibility
+                if o.veto is not None:
+                    self.veto_override[position] = o.veto
+                if o.relations is not None:
+                    self.relations[:, position] = o.relations
+        self._has_veto_override = bool(np.isfinite(self.veto_override).any())
+
+    def _apply_levers(self) -> None:
+        """Turn each replicate's levers into the powers' stances and lobbying strengths."""
+        p, lv = self.p.s, self.levers
+        us, shield, russia = lv["us_pressure"], lv["china_shield"], lv["russia_alignment"]
+        stance = {
+            "USA": (p.pressure_USA, p.engagement_USA, p.lobbying_USA * 2.0 * us),
+            "JPN": (p.pressure_JPN, p.engagement_JPN, p.lobbying_JPN * (0.5 + us)),
+            "KOR": (p.pressure_KOR, p.engagement_KOR, p.lobbying_KOR * (0.5 + us)),
+            "CHN": (
+                p.pressure_CHN * 2.0 * (1.0 - shield),
+                p.engagement_CHN * (0.5 + shield),
+                p.lobbying_CHN * (0.5 + shield),
+            ),
+            "RUS": (
+                p.pressure_RUS * 2.0 * (1.0 - russia),
+                p.engagement_RUS * (0.5 + russia),
+                p.lobbying_RUS * (0.5 + russia),
+            ),
+        }
+        for code, (pressure, engagement, lobbying) in stance.items():
+            row, o = INDEX[code], self._power_overrides.get(code)
+            if o is not None:
+                pressure = pressure if o.pressure is None else o.pressure
+                engagement = engagement if o.engagement is None else o.engagement
+                lobbying = lobbying if o.lobbying is None else o.lobbying
+            self.stance[:, row, PRESSURE] = np.clip(pressure, 0.0, 1.0)
+            self.stance[:, row, ENGAGEMENT] = np.clip(engagement, 0.0, 1.0)
+            self.lobbying[:, row] = lobbying
+        self.anchor[:, POWER_ROWS] = self.stance[:, POWER_ROWS]
+        self._power_pressure = self.stance[:, None, POWER_ROWS, PRESSURE].copy()  # (R, 1, P)
+        self._power_lobbying = self.lobbying[:, None, POWER_ROWS].copy()
+        self._refresh_masks()
+        if hasattr(self, "_launch_shares"):
+            self._refresh_hazard()
+
+    def _refresh_hazard(self) -> None:
+        """The DPRK's lever-driven rates (they change only by shocks): outreach per
+        member before warmth, and expected launches by kind before the calm."""
+        p, lv = self.p.s, self.levers
+        base = (
+            p.outreach_rate
+            * lv["dprk_outreach"]
+            * (1.0 + p.outreach_sanctions_response * lv["sanctions_tightness"])
+        )
+        self._outreach_scale = base[:, None] * self.reachable
+        boldness = 1.0 + 0.5 * (lv["russia_alignment"] - 0.5)
+        sanctions = 1.0 + p.provocation_sanctions_response * (lv["sanctions_tightness"] - 0.5)
+        self._hazard_base = np.maximum(
+            0.0, p.provocation_rate * lv["dprk_provocation"] * boldness * sanctions
+        )
+        self._launch_base = self._hazard_base[:, None] * self._launch_shares
+
+    def _tls_joins(self, shocks: list[ShockSpec]) -> Quarter:
+        """Timor-Leste is a member only from its accession (2025Q4 unless a shock says):
+        the quarter it joins, with its accession added to ``shocks`` when in the period."""
+        explicit = [s for s in shocks if s.type == "accession" and s.actor == "TLS"]
+        joins = explicit[0].quarter if explicit else Quarter.parse(TLS_ACCESSION_QUARTER)
+        if joins > self.start and not explicit and joins <= self.end:
+            shocks.append(
+                ShockSpec(
+                    at=str(joins),
+                    type="accession",
+                    actor="TLS",
+                    note="Timor-Leste admitted 26 October 2025",
+                )
+            )
+        return joins
+
+    def _focus(self, chair: str) -> np.ndarray:
+        """(R or 1, members, 1) lobbying multipliers: ``1 + chair_focus`` for the chair."""
+        onehot = np.array([float(c == chair) for c in MEMBERS])
+        focus = 1.0 + self.p.m.chair_focus * onehot
+        return np.atleast_2d(focus)[:, :, None]
+
+    def _refresh_ties(self, year: int) -> None:
+        """Each January the ties reflect the record before that year (as DiplomacyModel)."""
+        ties = [record_ties(q, year) for q in self.p.draws]
+        first = ties[0]
+        same = all(t is first for t in ties)
+        self.ties = first[None] if same else np.stack(ties)
+        self._ties_year = year
+        self._refresh_masks()
+
+    def _refresh_masks(self) -> None:
+        """What depends on membership, relations, ties, levers and the chair (they change
+        only by shocks and each January), so the quarterly loop does no bookkeeping: the
+        fixed part of the influence weights and the lobbying scale of each year."""
+        present = self.active[:, MEMBER_ROWS]
+        self.present = present.copy()
+        self.all_present = bool(present.all())
+        self._present_f = present.astype(float)
+        self._seats = present.sum(axis=1)
+        self.reachable = (present & self.relations).astype(float)
+        self.all_related = bool(self.relations.all())
+        self._relations_f = self.relations.astype(float)
+        member_ties = self.ties[:, MEMBER_ROWS] * self.active[:, None, :]
+        self._cover_ties = (self.ties[:, MEMBER_ROWS, _CHN], self.ties[:, MEMBER_ROWS, _RUS])
+        centrality = self.levers["asean_centrality"]
+        outside = 1.0 - centrality
+        self._raw[:, :, MEMBER_ROWS] = member_ties[:, :, MEMBER_ROWS] * centrality[:, None, None]
+        self._power_scale = (
+            member_ties[:, :, POWER_ROWS] * (outside * self.p.s.lobbying_weight)[:, None, None]
+        )
+        if not self.all_present:  # absent members are not lobbied
+            self._power_scale = self._power_scale * self._present_f[:, :, None]
+        self._dprk_scale = (
+            member_ties[:, :, DPRK_ROW]
+            * (outside * self.p.s.dprk_pull)[:, None]
+            * self._relations_f
+        )
+        self._year_scale: dict[int, np.ndarray] = {}
+
+    def _lobby_scale(self, year: int) -> np.ndarray:
+        """(R, members, powers) ties times lobbying strength times the chair's focus."""
+        scale = self._year_scale.get(year)
+        if scale is None:
+            focus = self._focus(self.chair(year))
+            scale = self._year_scale[year] = self._power_scale * self._power_lobbying * focus
+        return scale
+
+    @property
+    def next_quarter(self) -> Quarter | None:
+        """The quarter the next step will simulate (None when the run is over)."""
+        return self.quarters[self._done] if self._done < len(self.quarters) else None
+
+    def chair(self, year: int) -> str:
+        """The member chairing ASEAN in ``year`` (a chair_change shock overrides)."""
+        return self.chair_override.get(year) or self.chairs[year]
+
+    # --- events -------------------------------------------------------------------
+    def log(self, replicates: np.ndarray, templates, quarter: Quarter | None = None) -> None:
+        """Log events: one per entry of ``replicates`` (templates: one id or one each)."""
+        if self.record_events and len(replicates):
+            templates = np.broadcast_to(templates, replicates.shape)
+            self._events.append((replicates, (quarter or self._now).index, templates))
+
+    def emit(
+        self,
+        kind: str,
+        source: str,
+        target: str,
+        summary: str,
+        quarter: Quarter | None = None,
+        cameo: str | None = None,
+    ) -> None:
+        """Log one scenario-wide event in every replicate."""
+        if self.record_events:
+            self.log(
+                self._rows, template(source, target, cameo or KIND_CAMEO[kind], summary), quarter
+            )
+
+    # --- actions agents and shocks call ---------------------------------------------
+    def exchange(self, visits: np.ndarray, u: np.ndarray) -> None:
+        """The DPRK sends ``visits[r, i]`` delegations to member i; members may return them
+        (``u``: uniforms for the returns)."""
+        returns = BatchedMember.returned_visits(self, visits, u)
+        total = visits + returns
+        if self.record_events:
+            counts = np.stack([visits, returns], axis=2).ravel()  # member by member
+            reps = np.repeat(np.repeat(self._rows, 2 * N_MEMBERS), counts)
+            self.log(reps, np.repeat(np.tile(_VISIT_TEMPLATES, self.n), counts))
+        self._exchanges[self._done] += total  # shocks fire just before their quarter's step
+        self._raise_members(ENGAGEMENT, self.p.m.visit_effect * total, self.p.m.visit_persistence)
+
+    def launch(self, counts: np.ndarray) -> None:
+        """The DPRK's own launches this quarter: ``counts`` (R, 3) missiles, ICBM tests and
+        nuclear tests, with their default impulses (DiplomacyModel.provoke, summed: the
+        pushes are non-negative, so clipping after each one equals clipping the sum)."""
+        impulse = counts @ LAUNCH_IMPULSE
+        self.memory += impulse
+        icbm, nuclear = self._break_factor
+        self.frame *= icbm ** counts[:, 1] * nuclear ** counts[:, 2]
+        self._harden(impulse)
+        self._provocations[self._done, :, :3] += counts
+        if self.record_events:
+            for kind in range(3):
+                column = counts[:, kind]
+                if column.any():
+                    self.log(np.repeat(self._rows, column), _KIND_TEMPLATES[kind])
+
+    def provoke(
+        self, kind: str, impulse: float | None = None, quarter: Quarter | None = None
+    ) -> None:
+        """A dated launch, test or attack, in every replicate (DiplomacyModel.provoke)."""
+        impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
+        self.memory += impulse
+        if kind in FRAME_BREAKERS:
+            self.frame *= np.maximum(0.0, 1.0 - self.p.s.frame_break * impulse)
+        self._harden(np.full(self.n, impulse))
+        self._provocations[self._done, :, KINDS.index(kind)] += 1
+        self.emit(kind, DPRK, "UNSC", f"DPRK conducts a {kind.replace('_', ' ')}", quarter)
+
+    def _harden(self, impulse: np.ndarray) -> None:
+        damping = 1.0 - 0.5 * self.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        effect = self.p.m.provocation_effect * impulse[:, None] * damping
+        if not self.all_present:
+            effect *= self._present_f
+        self._raise_members(PRESSURE, effect, self.p.m.provocation_persistence)
+
+    def open_dialogue(self, strength: float) -> None:
+        """A summit or talks open a dialogue frame (DiplomacyModel.open_dialogue)."""
+        self.frame = np.maximum(self.frame, min(1.0, strength))
+        column = self.stance[:, MEMBER_ROWS, PRESSURE]
+        column[:] = _unit(column - 0.1 * strength * self._present_f)
+
+    def _raise_members(self, column: int, amount: np.ndarray, persistence) -> None:
+        """Add a non-negative ``amount`` (R, members) to a stance column (capped at 1),
+        and ``persistence`` of it to the anchors (DiplomacyModel._nudge)."""
+        values = self.stance[:, MEMBER_ROWS, column]
+        values += amount
+        np.minimum(values, 1.0, out=values)
+        if np.any(persistence):
+            values = self.anchor[:, MEMBER_ROWS, column]
+            values += persistence * amount
+            np.minimum(values, 1.0, out=values)
+
+    def _nudge(self, row: int, column: int, amount: float, persistence: float) -> None:
+        self.stance[:, row, column] = _unit(self.stance[:, row, column] + amount)
+        if persistence:
+            self.anchor[:, row, column] = _unit(self.anchor[:, row, column] + persistence * amount)
+
+    def apply_shock(self, shock: ShockSpec) -> None:
+        """Apply one dated shock to every replicate (DiplomacyModel.apply_shock)."""
+        q, kind, actor, size = shock.quarter, shock.type, shock.actor, shock.magnitude
+        if kind in KINDS:
+            self.provoke(kind, size, q)
+        elif kind == "unsc_resolution":
+            lever = self.levers["sanctions_tightness"]
+            lever[:] = np.clip(lever + size, 0.0, 1.0)
+            self._refresh_hazard()
+            self.emit("sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", q)
+        elif kind in ("us_dprk_summit", "inter_korean_summit", "talks"):
+            self.open_dialogue(size)
+            if kind == "us_dprk_summit":
+                self.calm = np.maximum(self.calm, self.p.s.summit_calm * size)
+            what = {
+                "us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
+                "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
+                "talks": (actor or "USA", "Talks with the DPRK make progress"),
+            }[kind]
+            self.emit("summit", what[0], DPRK, what[1], q)
+            if shock.host:
+                self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
+                self.emit(
+                    "host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q
+                )
+        elif kind == "dprk_delegation":
+            visits = np.zeros((self.n, N_MEMBERS), dtype=np.int64)
+            visits[:, MEMBERS.index(actor)] = int(size)
+            self.exchange(visits, self._shock_uniforms.pop(0))
+        elif kind == "incident":
+            row = INDEX[actor]
+            self._nudge(row, ENGAGEMENT, -size, 1.0)
+            self._nudge(row, PRESSURE, size / 2, 1.0)
+            self.emit("incident", actor, DPRK, f"{actor} sours on the DPRK after an incident", q)
+        elif kind in ("break_relations", "restore_relations"):
+            restore = kind == "restore_relations"
+            position, row = MEMBERS.index(actor), INDEX[actor]
+            self.relations[:, position] = restore
+            self._refresh_masks()
+            self._refresh_hazard()
+            level = self.p.s.engagement_prior if restore else 0.0
+            self.stance[:, row, ENGAGEMENT] = self.anchor[:, row, ENGAGEMENT] = level
+            self._origin[:, position, ENGAGEMENT] = level
+            verb = "restores" if restore else "breaks off"
+            self.emit(kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", q)
+        elif kind in ("alliance", "strain"):
+            lever = self.levers[shock.alignment_lever]
+            sign = 1.0 if kind == "alliance" else -1.0
+            lever[:] = np.clip(lever + sign * size, 0.0, 1.0)
+            self._apply_levers()
+            verb = "deepen" if sign > 0 else "cool"
+            self.emit(kind, actor, DPRK, f"{actor}-DPRK relations {verb}", q)
+        elif kind == "chair_change":
+            self.chair_override[q.year] = actor
+            self._year_scale.pop(q.year, None)
+        elif kind == "accession":
+            self.active[:, INDEX[actor]] = True
+            self._refresh_masks()
+            self._refresh_hazard()
+            self.emit("accession", actor, "ASEAN", f"{actor} joins ASEAN", q)
+        elif kind == "lever":
+            self.levers[shock.lever][:] = shock.value
+            self._apply_levers()
+
+    # --- the quarter ----------------------------------------------------------------
+    def step(self) -> None:
+        """Simulate one calendar quarter in every replicate."""
+        quarter = self.next_quarter
+        if quarter is None:
+            self.running = False
+            return
+        i = self._done
+        self._now = quarter
+        if quarter.q == 1 and quarter.year != self._ties_year:
+            self._refresh_ties(quarter.year)
+        normals = self._normals[i]
+        self.dprk.act(self._uniforms[i])
+        self._update_stances(quarter, normals[:, _NOISE])
+        if quarter.q == 3:
+            self._meeting(quarter, "ministerial", normals[:, _MOOD])
+        elif quarter.q == 4:
+            self._meeting(quarter, "summit", normals[:, _MOOD])
+        self.clock = quarter
+        self._done += 1
+        self._record(i)
+        self.visit_memory *= self._visit_decay
+        self.visit_memory += self._exchanges[i]
+        self.memory *= self._memory_decay
+        self.frame *= self._frame_decay
+        self.calm *= self._frame_decay
+        if quarter == self.end:
+            self.running = False
+
+    def _update_stances(self, quarter: Quarter, z: np.ndarray) -> None:
+        """Lobbying, then one Friedkin-Johnsen update of every member in every replicate
+        (DiplomacyModel._update_stances; ``z`` standard normals for the noise)."""
+        stance, raw = self.stance, self._raw
+        distance = BatchedPower.distance(self)
+        if quarter.q >= 3 and self.record_events:  # contacts are logged before the meetings
+            BatchedPower.contact(
+                self, BatchedPower.lobbying(self, self._focus(self.chair(quarter.year)))
+            )
+        raw[:, :, POWER_ROWS] = self._lobby_scale(quarter.year) * distance
+        raw[:, :, DPRK_ROW] = self._dprk_scale * stance[:, MEMBER_ROWS, ENGAGEMENT]
+        memory = self.p.t.anchor_memory  # durable shifts fade back toward the origins
+        anchor = self.anchor[:, MEMBER_ROWS]
+        anchor -= self._origin
+        anchor *= memory
+        anchor += self._origin
+        pulled = np.matmul(raw, self._x)  # (R, members, 3): weighted stances, total weight
+        totals = pulled[:, :, 2:]
+        if not totals.all():  # a member nobody influences keeps only its anchor
+            totals = np.where(totals > 0, totals, 1.0)
+        updated = pulled[:, :, :2] / totals  # contiguous from here: numpy's fast loops
+        updated *= self._lam
+        updated += self._keep * anchor
+        updated += z.reshape(self.n, N_MEMBERS, 2) * self.p.t.stance_noise
+        np.maximum(updated, 0.0, out=updated)
+        np.minimum(updated, 1.0, out=updated)
+        stance[:, MEMBER_ROWS] = updated
+        if not self.all_related:
+            stance[:, MEMBER_ROWS, ENGAGEMENT] *= self._relations_f
+
+    @property
+    def threat(self) -> np.ndarray:
+        """(R,) weight of remembered provocations (``world.threat_of``)."""
+        return threat_of(self.memory, self.p.s.memory_scale)
+
+    def cover(self) -> np.ndarray:
+        """(R, members) protection expected from China or Russia (DiplomacyModel.cover)."""
+        china, russia = self._cover_ties
+        return _unit(
+            self.levers["china_shield"][:, None] * china
+            + self.levers["russia_alignment"][:, None] * russia
+        )
+
+    def veto(self) -> np.ndarray:
+        """(R, members) willingness to block a harsher text (DiplomacyModel.veto)."""
+        p = self.p.m
+        engagement = self.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        visits = 1.0 - np.exp(-self.visit_memory / 2.0)
+        veto = _unit(
+            p.veto_base
+            + p.veto_engagement * engagement
+            + p.veto_cover * self.cover()
+            + p.veto_visits * visits
+        )
+        if self._has_veto_override:
+            veto = np.where(np.isnan(self.veto_override), veto, self.veto_override)
+        return veto
+
+    def positions(self, z: np.ndarray | None = None) -> Positions:
+        """Every member's position in every replicate, (R, members) arrays in tone units
+        (DiplomacyModel.positions; ``z`` the meeting-day standard normals, None for the
+        expected positions)."""
+        p = self.p.m
+        pressure = self.stance[:, MEMBER_ROWS, PRESSURE]
+        engagement = self.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        threat = self.threat[:, None]
+        calm_room = (1.0 - self.frame)[:, None]
+        concern = (
+            p.tone_floor
+            + p.tone_span * threat * (1.0 - p.threat_discount * engagement)
+            + p.tone_pressure * (pressure - 0.5)
+        )
+        wish = calm_room * concern
+        if z is not None:
+            wish = wish + z * p.mood_noise
+        wish = np.minimum(np.maximum(wish, 0.0), 4.0)
+        exposure = pressure * threat
+        hawk = _unit(p.hawk_veto * exposure * calm_room)
+        upper = wish + p.slack * (1.0 - self.veto())
+        lower = wish - p.slack * (1.0 - hawk)
+        salience = _unit(0.2 + 0.8 * np.maximum(exposure, engagement))
+        return Positions(wish, lower, upper, salience)
+
+    def meeting_positions(self, quarter: Quarter, meeting: str, z: np.ndarray) -> Positions:
+        """The positions members bring to this meeting (the hook DiplomacyModel has)."""
+        return self.positions(z)
+
+    def _meeting(self, quarter: Quarter, meeting: str, z: np.ndarray) -> None:
+        statement = self.hold_meeting(quarter, meeting, self.meeting_positions(quarter, meeting, z))
+        self.statements.append(statement)
+        spoke = statement.tone >= 0
+        self.last_tone = np.where(spoke, statement.tone, self.last_tone)
+        if self.record_events and spoke.any():
+            reps = np.flatnonzero(spoke)
+            ids = _STATEMENT_TEMPLATES[meeting]
+            self.log(reps, ids[statement.voice[reps] * 5 + statement.tone[reps]], quarter)
+
+    def hold_meeting(
+        self, quarter: Quarter, meeting: str, positions: Positions
+    ) -> BatchedStatement:
+        """The texts the chair drafts from ``positions`` in every replicate (pure)."""
+        code = self.chair(quarter.year)
+        position = MEMBERS.index(code)
+        chair = np.full(self.n, position)
+        present = None
+        if not self.all_present:
+            present = self.present
+            chair = np.where(present[:, position], position, present.argmax(axis=1))
+        p = self.p.s
+        stake = (
+            p.chair_stake
+            * self.stance[self._rows, INDEX[MEMBERS[0]] + chair, PRESSURE]
+            * (1.0 - self.frame)
+        )
+        draft = draft_batch(
+            positions, present, chair, p.chair_pull, stake, self.last_tone, p.split_quorum
+        )
+        return BatchedStatement(
+            quarter.year,
+            meeting,
+            code,
+            draft.tone,
+            draft.voice,
+            draft.target,
+            draft.support,
+            draft.blockers,
+        )
+
+    def _record(self, i: int) -> None:
+        self._member_history[i] = self.stance[:, MEMBER_ROWS]
+        if not self.all_present:
+            self._present_history[i] = self.present
+        scalars = self._scalar_history[:, i]
+        scalars[0] = self.memory
+        scalars[1] = self.levers["sanctions_tightness"]
+        scalars[2] = self.frame
+
+    def run(self) -> BatchedModel:
+        """Run to the end of the period (one Mesa time advance over the remaining steps)."""
+        if self._done < len(self.quarters):
+            self.run_for(len(self.quarters) - self._done)
+        return self
+
+    # --- results ------------------------------------------------------------------
+    @property
+    def member_history(self) -> np.ndarray:
+        """(R, quarters run, members, 2) members' stances, NaN when not a member."""
+        done = self._done
+        history = self._member_history[:done].copy()
+        history[~self._present_history[:done]] = np.nan
+        return history.transpose(1, 0, 2, 3)
+
+    @property
+    def exchange_history(self) -> np.ndarray:
+        """(R, quarters run, members) exchanges with the DPRK."""
+        return self._exchanges[: self._done].transpose(1, 0, 2).astype(np.int32)
+
+    def metric_history(self) -> np.ndarray:
+        """(R, quarters run, len(METRICS)) model-level metrics (DiplomacyModel.metrics)."""
+        done = self._done
+        stances = self._member_history[:done]
+        present = self._present_history[:done]
+        seats = present.sum(axis=2)
+        pressure, engagement = stances[..., PRESSURE], stances[..., ENGAGEMENT]
+        memory, sanctions, frame = self._scalar_history[:, :done]
+        provocations = self._provocations[:done]
+        metrics = np.stack(
+            [
+                np.where(present, pressure, 0.0).sum(axis=2) / seats,
+                np.where(present, engagement, 0.0).sum(axis=2) / seats,
+                np.where(present, pressure, -np.inf).max(axis=2)
+                - np.where(present, pressure, np.inf).min(axis=2),
+                threat_of(memory, self.p.s.memory_scale),
+                sanctions,
+                self._exchanges[:done].sum(axis=2),
+                provocations.sum(axis=2),
+                provocations[:, :, KINDS.index("nuclear_test")],
+                frame,
+            ],
+            axis=2,
+        )
+        return metrics.transpose(1, 0, 2)
+
+    def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All logged events as (replicate, quarter index, template id) arrays, each
+        replicate's in the order they happened."""
+        if not self._events:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        reps = np.concatenate([e[0] for e in self._events])
+        quarters = np.concatenate([np.full(len(e[0]), e[1]) for e in self._events])
+        templates = np.concatenate([e[2] for e in self._events])
+        order = np.argsort(reps, kind="stable")
+        return reps[order], quarters[order], templates[order]
+
+    def results(self, first_index: int = 0) -> list[ReplicateResult]:
+        """One ReplicateResult per replicate (replicate numbers from ``first_index``), the
+        same fields the per-replicate engine gives, so results writing is unchanged."""
+        reps, quarters, templates = self.event_arrays()
+        bounds = np.searchsorted(reps, np.arange(self.n + 1)).tolist()
+        keys, inverse = np.unique(quarters * len(_TEMPLATES) + templates, return_inverse=True)
+        made = np.empty(len(keys), dtype=object)  # identical events share one SimEvent
+        for k, key in enumerate(keys.tolist()):
+            q, t = divmod(key, len(_TEMPLATES))
+            made[k] = SimEvent(Quarter.from_index(q), *_TEMPLATES[t])
+        events = made[inverse]
+        metrics = self.metric_history()
+        members = self.member_history.astype(np.float32)
+        exchanges = self.exchange_history
+        meetings = [
+            (
+                s.year,
+                s.meeting,
+                s.chair,
+                s.tone.tolist(),
+                [VOICES[v] for v in s.voice.tolist()],
+                s.target.tolist(),
+                s.support.tolist(),
+            )
+            for s in self.statements
+        ]
+        chairs = dict(self.chairs)
+        out = []
+        for r in range(self.n):
+            statements = [
+                (
+                    year,
+                    meeting,
+                    chair,
+                    None if tone[r] < 0 else tone[r],
+                    voice[r],
+                    target[r],
+                    support[r],
+                )
+                for year, meeting, chair, tone, voice, target, support in meetings
+            ]
+            out.append(
+                ReplicateResult(
+                    first_index + r,
+                    self.p.draws[r].as_dict(),
+                    metrics[r],
+                    members[r],
+                    exchanges[r],
+                    statements,
+                    events[bounds[r] : bounds[r + 1]].tolist(),
+                    dict(chairs),
+                )
+            )
+        return out
+
+    def snapshot(self, replicate: int) -> InitialState:
+        """Replicate ``replicate``'s state as a warm starting state (DiplomacyModel)."""
+        r = replicate
+        return InitialState(
+            stance=self.stance[r].copy(),
+            ties=self.ties[min(r, len(self.ties) - 1)],
+            closeness={},
+            record_score={},
+            last_tone=None if self.last_tone[r] < 0 else int(self.last_tone[r]),
+            anchor=self.anchor[r].copy(),
+            origin=self._origin[r].copy(),
+            levers={k: float(self.levers[k][r]) for k in CARRIED_LEVERS},
+            relations=self.relations[r].copy(),
+            active=self.active[r].copy(),
+            memory=float(self.memory[r]),
+            frame=float(self.frame[r]),
+            calm=float(self.calm[r]),
+            visit_memory=self.visit_memory[r].copy(),
+            warm=True,
+        )
+
+
+def batched_from_scenario(
+    scenario: Scenario,
+    parameters: Sequence[Parameters],
+    initial: Sequence[InitialState] | None = None,
+    rng: np.random.Generator | int | None = None,
+    record_events: bool = True,
+) -> BatchedModel:
+    """Build the batched model a scenario describes (``parameters`` already include the
+    scenario's own overrides, one per replicate)."""
+    return BatchedModel(
+        start=scenario.period.start,
+        end=scenario.period.end,
+        chairs=scenario.chairs,
+        levers=scenario.levers,
+        shocks=scenario.shocks,
+        actors=scenario.actors,
+        parameters=parameters,
+        initial=initial,
+        record_events=record_events,
+        rng=rng,
+    )
+
+
+def block_seeds(
+    root_seed: int, block: int
+) -> tuple[list[np.random.SeedSequence], np.random.SeedSequence]:
+    """Block ``block``'s per-row parameter seeds and its model seed (module docstring)."""
+    block_seed = np.random.SeedSequence(root_seed).spawn(block + 1)[block]
+    param_seed, model_seed = block_seed.spawn(2)
+    return param_seed.spawn(BLOCK), model_seed
+
+
+def block_range(block: int, n_replicates: int) -> range:
+    """The replicates of block ``block`` in a run of ``n_replicates``."""
+    first = block * BLOCK
+    if not 0 <= first < n_replicates:
+        raise ValueError(
+            f"block {block} is outside a run of {n_replicates} replicates (blocks of {BLOCK})"
+        )
+    return range(first, min(first + BLOCK, n_replicates))
+
+
+def run_block(
+    scenario: Scenario,
+    block: int,
+    n_replicates: int,
+    root_seed: int,
+    draw: ParameterDraw | None = None,
+    record_events: bool = False,
+) -> list[ReplicateResult]:
+    """Run block ``block`` of an ensemble of ``n_replicates`` (replicates
+    ``block * BLOCK`` onwards) and return its results in replicate order."""
+    indices = block_range(block, n_replicates)
+    param_seeds, model_seed = block_seeds(root_seed, block)
+    draw = draw or PointDraw(default_parameters())
+    params, replaced = [], {}
+    for i in indices:
+        chosen = draw(i, np.random.default_rng(param_seeds[i - indices.start]))
+        if scenario.parameters:  # a point draw repeats one object: replace it once
+            key = id(chosen)
+            if key not in replaced:
+                replaced[key] = (chosen, chosen.replace(**scenario.parameters))
+            chosen = replaced[key][1]
+        params.append(chosen)
+    groups: dict[int, list[int]] = {}  # rows sharing one parameter object
+    for row, q in enumerate(params):
+        groups.setdefault(id(q), []).append(row)
+    initial: list[InitialState] = [None] * len(params)  # type: ignore[list-item]
+    for rows in groups.values():
+        states = starting_states(params[rows[0]], scenario, [indices[r] for r in rows])
+        for row, state in zip(rows, states, strict=True):
+            initial[row] = state
+    model = batched_from_scenario(
+        scenario,
+        params,
+        initial,
+        rng=np.random.default_rng(model_seed),
+        record_events=record_events,
+    )
+    model.run()
+    return model.runs.results(indices.start)
+
+
+def n_blocks(n_replicates: int) -> int:
+    """How many blocks an ensemble of ``n_replicates`` has."""
+    return -(-n_replicates // BLOCK)

@@ -1,0 +1,43 @@
+"""`--parameters posterior`: each replicate draws one calibrated posterior sample, so the
+bands of every figure include parameter uncertainty as well as chance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.vocabulary import InputError
+from model.world.parameters import CALIBRATED_FILE, Parameters, load_calibrated
+
+
+class NotCalibrated(InputError):
+    """Posterior draws were asked for but no calibration file exists."""
+
+
+@dataclass(frozen=True)
+class PosteriorDraw:
+    """Picks sample ``rng.integers(len(samples))`` for a replicate (picklable)."""
+
+    base: Parameters
+    names: tuple[str, ...]
+    samples: np.ndarray  # (draws, len(names))
+
+    def __call__(self, index: int, rng: np.random.Generator) -> Parameters:
+        row = self.samples[int(rng.integers(len(self.samples)))]
+        return self.base.replace(**dict(zip(self.names, map(float, row), strict=True)))
+
+
+def posterior_draw() -> tuple[PosteriorDraw, dict]:
+    """The posterior draw and its manifest description; NotCalibrated without a file."""
+    calibrated = load_calibrated()
+    if not calibrated or "samples" not in calibrated:
+        raise NotCalibrated(f"{CALIBRATED_FILE}: no posterior samples; run `asean-sim "
+                            "calibrate` first or use --parameters point")
+    samples = calibrated["samples"]
+    draw = PosteriorDraw(Parameters(), tuple(samples["names"]),
+                         np.asarray(samples["values"], dtype=float))
+    info = {"mode": "posterior", "source": str(CALIBRATED_FILE.name),
+            "draws": len(draw.samples), "names": list(draw.names),
+            "medians": {k: v["median"] for k, v in calibrated["parameters"].items()}}
+    return draw, info
