@@ -28,7 +28,8 @@ import numpy as np
 
 from model.analysis.abc import Population, UniformPrior, abc_smc
 from model.record.targets import Targets, member_goldstein, observed_targets, shares
-from model.runs.executors import run_ordered, windowed
+from model.runs.executors import run_ordered
+from model.runs.window import windowed
 from model.world.initial import cached_record, initial_state
 from model.world.parameters import Parameters, specs
 from model.world.scenario import Scenario, load_scenario

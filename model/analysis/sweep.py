@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.runs.ensemble import ParameterDraw, ReplicateResult, run_replicate
+from model.runs.ensemble import run_replicate
 from model.runs.executors import run_ordered
 from model.vocabulary import METRICS, InputError
 from model.world.levers import LEVERS
+from model.world.replicate import ParameterDraw, ReplicateResult
 from model.world.scenario import Scenario
 
 METHODS = ("sobol", "morris")

@@ -15,14 +15,16 @@ counterfactuals, so an effect is the team's alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
 
 from model.vocabulary import MEMBERS, NAMES, TONES
 from model.world.negotiation import Positions
 
 if TYPE_CHECKING:
-    from model.classroom.session import ClassroomModel
     from model.vocabulary import Quarter
     from model.world.diplomacy import Statement
 
@@ -108,7 +110,20 @@ def describe_shift(before: Statement, after: Statement) -> str:
     return f"pushed the text {direction} {count}"
 
 
-def analyse_meeting(model: ClassroomModel, quarter: Quarter, meeting: str,
+class Table(Protocol):
+    """The meeting room analyse_meeting needs (model.classroom.session.ClassroomModel
+    provides it): named here so that role-play need not import the session that uses it."""
+
+    active: np.ndarray
+    member_rows: Any
+    team_positions: Mapping[str, TeamPosition]
+
+    def hold_meeting(self, quarter: Quarter, meeting: str, positions: Positions
+                     ) -> Statement: ...
+    def chair(self, year: int) -> str: ...
+
+
+def analyse_meeting(model: Table, quarter: Quarter, meeting: str,
                     base: Positions) -> RoundResult:
     """The meeting drafted from ``base`` (the model's own positions, drawn once) with
     the teams' positions, and again without each team in turn."""

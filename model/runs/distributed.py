@@ -10,16 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from model.runs.executors import IN_FLIGHT_PER_WORKER, windowed
+from model.runs.window import IN_FLIGHT_PER_WORKER, windowed
 from model.vocabulary import InputError
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    from model.runs.ensemble import Plan, ReplicateResult
-
 
 
 class DistributedUnavailable(InputError):
@@ -46,13 +40,3 @@ def dask_ordered[T](func: Callable[..., T], tasks: Sequence[Sequence[Any]], addr
         threads = sum(client.nthreads().values()) or 1
         submit = partial(client.submit, pure=False)
         yield from windowed(submit, func, tasks, IN_FLIGHT_PER_WORKER * threads)
-
-
-def iterate_dask(plan: Plan, chunks: Sequence[range], seeds: Sequence[np.random.SeedSequence],
-                 scheduler: str) -> Iterator[ReplicateResult]:
-    """Yield an ensemble's replicates, run chunk by chunk on a Dask cluster, in order."""
-    from model.runs.ensemble import _run_chunk
-
-    tasks = [(plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw) for chunk in chunks]
-    for results in dask_ordered(_run_chunk, tasks, scheduler):
-        yield from results

@@ -11,38 +11,20 @@ chunk by chunk), so callers can stream them to disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from model.runs.executors import run_ordered
 from model.world.diplomacy import DiplomacyModel, model_from_scenario
-from model.world.parameters import Parameters, default_parameters
+from model.world.parameters import default_parameters
+from model.world.replicate import ParameterDraw, PointDraw, ReplicateResult
 from model.world.scenario import Scenario
-from model.world.simevents import SimEvent
 from model.world.warmstart import starting_state
 
 CHUNK = 16
 """Replicates per task sent to a worker: enough to amortise the transfer."""
-
-
-@dataclass(frozen=True)
-class ReplicateResult:
-    """Everything one replicate produced, as compact arrays and lists."""
-
-    replicate: int
-    parameters: dict[str, float]
-    metrics: np.ndarray  # (quarters, len(METRICS))
-    members: np.ndarray  # (quarters, members, 2) pressure and engagement; NaN when absent
-    exchanges: np.ndarray  # (quarters, members) DPRK exchanges
-    statements: list[tuple]  # (year, meeting, chair, tone, voice, target, support)
-    events: list[SimEvent]
-    chairs: dict[int, str]
-
-
-ParameterDraw = Callable[[int, np.random.Generator], Parameters]
-"""Chooses a replicate's parameters from its index and its own parameter stream."""
 
 
 @dataclass(frozen=True)
@@ -57,16 +39,6 @@ class Plan:
     def seeds(self) -> list[np.random.SeedSequence]:
         """One independent child stream per replicate."""
         return np.random.SeedSequence(self.seed).spawn(self.replicates)
-
-
-@dataclass(frozen=True)
-class PointDraw:
-    """Every replicate uses the same parameters (picklable, for process pools)."""
-
-    params: Parameters
-
-    def __call__(self, index: int, rng: np.random.Generator) -> Parameters:
-        return self.params
 
 
 def run_replicate(
@@ -157,4 +129,14 @@ def iterate(
     else:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     for results in run_ordered(func, tasks, workers=workers, scheduler=scheduler):
+        yield from results
+
+
+def iterate_dask(plan: Plan, chunks: Sequence[range], seeds: Sequence[np.random.SeedSequence],
+                 scheduler: str) -> Iterator[ReplicateResult]:
+    """Yield an ensemble's replicates, run chunk by chunk on a Dask cluster, in order."""
+    from model.runs.distributed import dask_ordered
+
+    tasks = [(plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw) for chunk in chunks]
+    for results in dask_ordered(_run_chunk, tasks, scheduler):
         yield from results

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.runs.ensemble import ReplicateResult
 from model.vocabulary import MEETINGS, MEMBERS, METRICS, VOICES, Quarter, quarter_range
+from model.world.replicate import ReplicateResult
 
 VOICE_CODE = {voice: i for i, voice in enumerate(VOICES)}
 PERCENTILES = (10, 50, 90)

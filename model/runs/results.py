@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.files.safe_output import replace_folder
-from model.runs.ensemble import ReplicateResult
 from model.runs.outcomes import Outcomes
 from model.vocabulary import MEMBERS, METRICS, Quarter
+from model.world.replicate import ReplicateResult
 from model.world.simevents import COLUMNS as EVENT_COLUMNS
 from model.world.simevents import event_rows
 

@@ -8,13 +8,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from model.files.manifest import build_manifest
-from model.runs.ensemble import ParameterDraw, Plan, PointDraw, iterate
+from model.runs.ensemble import Plan, iterate
 from model.runs.outcomes import Outcomes
 from model.runs.plots import run_figures
 from model.runs.report import render_report
 from model.runs.results import write_run
 from model.world.initial import cached_record
 from model.world.parameters import CALIBRATED_FILE, default_parameters
+from model.world.replicate import ParameterDraw, PointDraw
 from model.world.scenario import Scenario
 
 

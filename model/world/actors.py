@@ -7,24 +7,43 @@ lobbies, whether a member returns a visit, how the chair drafts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
 
 from model.vocabulary import DPRK
 from model.world.initial import ENGAGEMENT, INDEX, MEMBER_ROWS, PRESSURE
+from model.world.parameters import Parameters
 
-if TYPE_CHECKING:
-    from model.world.diplomacy import DiplomacyModel
+
+class World(Protocol):
+    """What the agents read and call on their model (model.world.diplomacy.DiplomacyModel
+    provides it): named here so that the agents need not import the model that builds them.
+    """
+
+    params: Parameters
+    rng: np.random.Generator
+    stance: np.ndarray
+    levers: Mapping[str, float]
+    calm: Any
+    lobbying: np.ndarray
+    reachable: Any
+    _power_pressure: np.ndarray
+    _power_lobbying: np.ndarray
+
+    def emit(self, *args: Any, **kwargs: Any) -> Any: ...
+    def exchange(self, *args: Any, **kwargs: Any) -> Any: ...
+    def provoke(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class Country(mesa.Agent):
     """An actor with an ISO code and a row in the model's stance arrays."""
 
-    model: DiplomacyModel
+    model: World
 
-    def __init__(self, model: DiplomacyModel, code: str):
+    def __init__(self, model: World, code: str):
         super().__init__(model)
         self.code = code
         self.row = INDEX[code]
@@ -45,7 +64,7 @@ class Member(Country):
     """An ASEAN member state."""
 
     @staticmethod
-    def returned_visits(model: DiplomacyModel, visits: np.ndarray) -> np.ndarray:
+    def returned_visits(model: World, visits: np.ndarray) -> np.ndarray:
         """Which visited members send a delegation back to Pyongyang this quarter (at most
         one each): the chance grows with the member's engagement. Decided for all members
         at once, since this runs every quarter of every replicate."""
@@ -57,7 +76,7 @@ class Power(Country):
     """An outside power: a near-stubborn node that lobbies members."""
 
     @staticmethod
-    def lobbying(model: DiplomacyModel, focus: np.ndarray) -> np.ndarray:
+    def lobbying(model: World, focus: np.ndarray) -> np.ndarray:
         """Lobbying weight of each power (columns, POWERS order) on each member (rows).
 
         A power presses harder on the chair (``focus``: a column with ``1 + chair_focus``
@@ -124,7 +143,7 @@ def _poisson(rng: np.random.Generator, rate: float) -> int:
     return k
 
 
-def build_agents(model: DiplomacyModel, members, powers) -> tuple[list[Member], NorthKorea,
+def build_agents(model: World, members, powers) -> tuple[list[Member], NorthKorea,
                                                                   list[Power]]:
     """Create one agent per actor, in the model's row order."""
     return ([Member(model, c) for c in members], NorthKorea(model, DPRK),

@@ -42,7 +42,6 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
-from model.runs.ensemble import ParameterDraw, PointDraw, ReplicateResult
 from model.vocabulary import (
     AGENTS,
     DPRK,
@@ -55,7 +54,13 @@ from model.vocabulary import (
     quarter_range,
 )
 from model.world.chairs import chair_schedule
-from model.world.diplomacy import CARRIED_LEVERS, FRAME_BREAKERS, VISIT_MEMORY_HALF_LIFE, threat_of
+from model.world.diplomacy import (
+    CARRIED_LEVERS,
+    FRAME_BREAKERS,
+    VISIT_MEMORY_HALF_LIFE,
+    ScheduledShock,
+    threat_of,
+)
 from model.world.initial import (
     DPRK_ROW,
     ENGAGEMENT,
@@ -71,8 +76,9 @@ from model.world.initial import (
 from model.world.levers import default_levers
 from model.world.negotiation import TONE_LEVELS, Positions
 from model.world.parameters import Parameters, default_parameters
+from model.world.replicate import ParameterDraw, PointDraw, ReplicateResult
 from model.world.scenario import ActorOverride, Scenario, ShockSpec
-from model.world.shocks import SHOCK_TYPES, ScheduledShock
+from model.world.shocks import SHOCK_TYPES
 from model.world.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
 from model.world.warmstart import starting_states
 

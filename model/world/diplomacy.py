@@ -51,7 +51,7 @@ from model.world.levers import default_levers
 from model.world.negotiation import ChairProfile, Draft, Positions, draft_text
 from model.world.parameters import Parameters, default_parameters
 from model.world.scenario import ActorOverride, Scenario, ShockSpec
-from model.world.shocks import SHOCK_TYPES, ScheduledShock
+from model.world.shocks import SHOCK_TYPES
 from model.world.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
 
 VISIT_CAMEO = KIND_CAMEO["delegation"]
@@ -91,6 +91,18 @@ class Statement:
     target: float
     support: float
     blockers: tuple[str, ...] = ()
+
+
+class ScheduledShock:
+    """One shock bound to one model, so Mesa can schedule its bound ``fire`` method."""
+
+    def __init__(self, model: DiplomacyModel, shock: ShockSpec):
+        self.model = model
+        self.shock = shock
+
+    def fire(self) -> None:
+        """Apply the shock to the model (called by Mesa's event list)."""
+        self.model.apply_shock(self.shock)
 
 
 class DiplomacyModel(mesa.Model):

@@ -1,20 +1,16 @@
 """Shock types: dated events a scenario injects (scenarios/README.md, "Shocks").
 
 This module is the registry (name, who may act, default magnitude); the effects are
-applied by :meth:`model.world.DiplomacyModel.apply_shock`, and :class:`ScheduledShock`
-binds one shock to one model so Mesa's ``schedule_event`` gets a bound method.
+applied by :meth:`model.world.diplomacy.DiplomacyModel.apply_shock`, and
+``model.world.diplomacy.ScheduledShock`` binds one shock to one model so Mesa's
+``schedule_event`` gets a bound method.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from model.vocabulary import DPRK, MEMBERS
-
-if TYPE_CHECKING:
-    from model.world.diplomacy import DiplomacyModel
-    from model.world.scenario import ShockSpec
 
 
 @dataclass(frozen=True)
@@ -81,15 +77,3 @@ SHOCK_TYPES: dict[str, ShockType] = {
 
 ALIGNMENT_LEVER = {"RUS": "russia_alignment", "CHN": "china_shield"}
 """The lever an alliance or strain moves, per power."""
-
-
-class ScheduledShock:
-    """One shock bound to one model, so Mesa can schedule its bound ``fire`` method."""
-
-    def __init__(self, model: DiplomacyModel, shock: ShockSpec):
-        self.model = model
-        self.shock = shock
-
-    def fire(self) -> None:
-        """Apply the shock to the model (called by Mesa's event list)."""
-        self.model.apply_shock(self.shock)

@@ -34,9 +34,10 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from model.runs.ensemble import Plan, PointDraw, iterate
+from model.runs.ensemble import Plan, iterate
 from model.world.dynamics import consensus_statement, fj_step, influence_matrix
 from model.world.parameters import default_parameters
+from model.world.replicate import PointDraw
 from model.world.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
