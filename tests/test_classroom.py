@@ -73,10 +73,10 @@ def test_slider_moves_in_one_quarter_replace_each_other():
     move_lever(model, "us_pressure", 0.8)
     move_lever(model, "us_pressure", 0.93)
     move_lever(model, "china_shield", 2.0)  # clipped to the lever's range
-    assert model.world.levers["us_pressure"] == 0.93
+    assert model.levers["us_pressure"] == 0.93
     assert [c.label for c in model.cards] == ["us pressure set to 0.93",
                                               "china shield set to 1"]
-    assert model.world.levers["china_shield"] == 1.0
+    assert model.levers["china_shield"] == 1.0
 
 
 def test_team_position_in_tone_units_worked_by_hand():

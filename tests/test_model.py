@@ -85,7 +85,7 @@ def test_timor_leste_joins_in_2025q4():
 
 def test_chair_rotation_and_chair_change_shock():
     model = run(start="2027Q1", end="2029Q4")
-    assert model.world.chairs == {2027: "SGP", 2028: "THA", 2029: "TLS"}
+    assert model.chairs == {2027: "SGP", 2028: "THA", 2029: "TLS"}
     changed = run(start="2028Q1", end="2028Q4",
                   shocks=[ShockSpec(at="2028Q2", type="chair_change", actor="MMR")])
     assert [s.chair for s in changed.statements] == ["MMR", "MMR"]
@@ -160,7 +160,7 @@ def test_actor_overrides_apply_to_members_and_survive_lever_changes_for_powers()
     assert model.stance[INDEX["LAO"], ENGAGEMENT] == 0.95
     assert model.veto()[MEMBERS.index("LAO")] == 0.3
     model.run()
-    assert model.world.levers["us_pressure"] == 1.0
+    assert model.levers["us_pressure"] == 1.0
     assert model.stance[INDEX["USA"], 0] == 0.4 and model.lobbying[INDEX["USA"]] == 0.0
     assert not any(e.source == "USA" for e in model.events)  # no lobbying, no contacts
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from model.record.targets import model_meeting
 from model.runs.outcomes import VOICE_CODE, Outcomes
-from model.vocabulary import MEETINGS, VOICES
+from model.vocabulary import GRAVE, MEETINGS, VOICES
 from model.world.initial import cached_record
 
 HISTORY = Path(__file__).resolve().parents[2] / "scenarios" / "history.yaml"
@@ -224,7 +224,7 @@ def year_outcomes(out: Outcomes, year: int) -> dict[str, np.ndarray]:
     tone, voice = out.tone[:, j, :], out.voice[:, j, :]
     with np.errstate(all="ignore"):
         mean = np.nanmean(tone, axis=1)
-    return {"tone": mean, "grave": (tone == 4).any(axis=1).astype(float),
+    return {"tone": mean, "grave": (tone == GRAVE).any(axis=1).astype(float),
             "split_or_none": (voice != VOICE_CODE["consensus"]).any(axis=1).astype(float)}
 
 

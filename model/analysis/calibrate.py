@@ -111,8 +111,8 @@ def simulate_many(setup: Setup, thetas: np.ndarray, seeds: Sequence[np.random.Se
                                   rng=np.random.default_rng(seeds[0].spawn(1)[0]),
                                   record_events=True)
     model.run()
-    results = model.runs.results()
-    years = np.array([q.year for q in model.vocabulary])
+    results = model.results()
+    years = np.array([q.year for q in model.quarters])
     weights = goldstein_weights()
     summaries = []
     for i in range(len(params)):

@@ -30,7 +30,16 @@ import pandas as pd
 from scipy import stats
 
 from model.runs.outcomes import Outcomes
-from model.vocabulary import MEETINGS, MEMBERS, METRICS, NAMES, VOICES, InputError
+from model.vocabulary import (
+    GRAVE,
+    MEETINGS,
+    MEMBERS,
+    METRICS,
+    NAMES,
+    TONE_LABELS,
+    VOICES,
+    InputError,
+)
 from model.world.scenario import Scenario, load_scenario
 
 ALPHA = 0.05
@@ -110,7 +119,7 @@ def yearly_outcomes(out: Outcomes, years: list[int]) -> dict[str, np.ndarray]:
     """(R, years) per outcome: the summit's grave concern and discord, and DPRK exchanges."""
     cols = [out.years.index(y) for y in years]
     return {
-        "P(grave concern, summit)": (out.tone[:, cols, SUMMIT] == 4).astype(float),
+        "P(grave concern, summit)": (out.tone[:, cols, SUMMIT] == GRAVE).astype(float),
         "P(split or no text, summit)": (out.voice[:, cols, SUMMIT] != CONSENSUS).astype(float),
         "DPRK exchanges": out.exchanges[:, cols, :].sum(axis=2).astype(float),
     }
@@ -302,8 +311,7 @@ def scenarios_figure(arms: Sequence[Arm], path: Path) -> Path:
         for ax, metric in zip(axes[1:], ("mean_pressure", "mean_engagement"), strict=True):
             _band(ax, when, out.metrics[:, :, METRICS.index(metric)], color, label)
     axes[0].set_ylim(-0.2, 4.2)
-    axes[0].set_yticks(range(5), ["0 welcomes", "1 restraint", "2 concern", "3 serious",
-                                  "4 grave"])
+    axes[0].set_yticks(range(5), list(TONE_LABELS))
     axes[0].set_ylabel("summit statement tone")
     axes[1].set_ylabel("mean member pressure")
     axes[2].set_ylabel("mean member engagement")

@@ -31,7 +31,7 @@ import pandas as pd
 
 from model.runs.ensemble import run_replicate
 from model.runs.executors import run_ordered
-from model.vocabulary import METRICS, InputError
+from model.vocabulary import GRAVE, METRICS, InputError
 from model.world.levers import LEVERS
 from model.world.replicate import ParameterDraw, ReplicateResult
 from model.world.scenario import Scenario
@@ -56,7 +56,7 @@ def _summits(result: ReplicateResult) -> list[tuple]:
 def grave_share(result: ReplicateResult) -> float:
     """Share of the period's summit statements with grave-concern language (tone 4)."""
     summits = _summits(result)
-    return sum(s[3] == 4 for s in summits) / max(1, len(summits))
+    return sum(s[3] == GRAVE for s in summits) / max(1, len(summits))
 
 
 def discord_share(result: ReplicateResult) -> float:

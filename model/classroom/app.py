@@ -26,6 +26,7 @@ from model.classroom.narrate import clock_line, describe_draft, latest_statement
 from model.classroom.roleplay import TeamPosition, analyse_meeting, team_summary
 from model.classroom.session import DEFAULT_SCENARIO, ClassroomModel, scenario_choices
 from model.vocabulary import MEMBERS, NAMES, TONES, Quarter
+from model.vocabulary import next_meeting as next_meeting_after
 from model.world.levers import LEVERS
 
 QUARTERS_PER_YEAR = 4
@@ -83,9 +84,8 @@ def next_meeting(model: ClassroomModel) -> tuple[Quarter, str] | None:
     upcoming = model.next_quarter
     if upcoming is None:
         return None
-    quarter = upcoming if upcoming.q >= 3 else Quarter(upcoming.year, 3)
-    return (quarter, "ministerial" if quarter.q == 3 else "summit") \
-        if quarter <= model.end else None
+    quarter, meeting = next_meeting_after(upcoming)
+    return (quarter, meeting) if quarter <= model.end else None
 
 
 @solara.component
@@ -104,7 +104,7 @@ def Briefing(model: ClassroomModel):
         solara.Text(f"{when}: mean member pressure {metrics['pressure']:.3f}, engagement "
                     f"{metrics['engagement']:.3f}; threat {model.threat:.2f}; "
                     f"dialogue {model.frame:.2f}; "
-                    f"sanctions {model.world.levers['sanctions_tightness']:.2f}.",
+                    f"sanctions {model.levers['sanctions_tightness']:.2f}.",
                     classes=["classroom-outcome"])
         with solara.Row():
             over = model.next_quarter is None
@@ -157,7 +157,7 @@ def Levers(model: ClassroomModel):
 
     with solara.Card("Levers (take effect from the next quarter)"):
         for name, lever in LEVERS.items():
-            value = float(model.world.levers[name])
+            value = float(model.levers[name])
             solara.SliderFloat(f"{name.replace('_', ' ')} ({value:.2f})", value=value,
                                min=lever.low, max=lever.high, step=0.05,
                                on_value=lambda v, name=name: move(name, v))

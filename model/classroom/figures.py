@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from model.vocabulary import AGENTS, DPRK, MEMBERS, POWERS
+from model.vocabulary import AGENTS, DPRK, MEETING_QUARTER, MEMBERS, POWERS, TONE_LABELS
 from model.world.initial import ENGAGEMENT, INDEX, PRESSURE
 
 if TYPE_CHECKING:
@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 
     from model.classroom.session import ClassroomModel
 
-TONE_TICKS = ("0 welcomes", "1 restraint", "2 concern", "3 serious", "4 grave")
-MEETING_OFFSET = {"ministerial": 2, "summit": 3}
+MEETING_OFFSET = {meeting: q - 1 for meeting, q in MEETING_QUARTER.items()}
 """Quarter within the year (0-based) of each meeting: Q3 and Q4."""
 TIE_SHOWN = 0.35
 """Ties weaker than this are left out of the network picture (the priors are 0.3)."""
@@ -93,14 +92,14 @@ def _quarter_ticks(ax, model: ClassroomModel) -> None:
     years = range(model.start.year, model.end.year + 1)
     ticks = [(y - model.start.year) * 4 - (model.start.q - 1) for y in years]
     ax.set_xticks(ticks, [str(y) for y in years], fontsize=8)
-    ax.set_xlim(-0.5, len(model.vocabulary) - 0.5)
+    ax.set_xlim(-0.5, len(model.quarters) - 0.5)
 
 
 def stances_figure(model: ClassroomModel) -> Figure:
     """Each member's pressure and engagement, quarter by quarter."""
     fig = Figure(figsize=(6.2, 5.0), layout="constrained")
     axes = fig.subplots(2, 1, sharex=True)
-    x = np.arange(len(model.vocabulary))
+    x = np.arange(len(model.quarters))
     for column, ax, title in ((PRESSURE, axes[0], "pressure on the DPRK"),
                               (ENGAGEMENT, axes[1], "engagement with the DPRK")):
         history = model.member_history[:, :, column]
@@ -156,7 +155,7 @@ def tone_figure(model: ClassroomModel) -> Figure:
     for year in range(model.start.year, model.end.year + 1):
         x = (year - model.start.year) * 4 - (model.start.q - 1) + 1.5
         ax.annotate(model.chair(year), (x, -1.05), ha="center", fontsize=7, color="0.3")
-    ax.set_yticks(range(5), TONE_TICKS, fontsize=8)
+    ax.set_yticks(range(5), TONE_LABELS, fontsize=8)
     ax.set_ylim(-1.2, 4.5)
     _quarter_ticks(ax, model)
     ax.grid(alpha=0.3)

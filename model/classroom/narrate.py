@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.vocabulary import NAMES, TONES
+from model.vocabulary import NAMES, TONES, next_meeting
 
 if TYPE_CHECKING:
     from model.world.diplomacy import DiplomacyModel, Statement
@@ -43,7 +43,7 @@ def latest_statement(model: DiplomacyModel) -> str:
     upcoming = model.next_quarter
     if upcoming is None:
         return "No ASEAN meeting took place in this run."
-    meeting = MEETING_WORDS["ministerial" if upcoming.q <= 3 else "summit"]
+    meeting = MEETING_WORDS[next_meeting(upcoming)[1]]
     return (f"No statement yet: the next ASEAN meeting is the {upcoming.year} {meeting}, "
             f"with {NAMES[model.chair(upcoming.year)]} in the chair.")
 

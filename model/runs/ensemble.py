@@ -76,7 +76,7 @@ def _collect(index: int, model: DiplomacyModel) -> ReplicateResult:
         model.exchange_history,
         statements,
         model.events,
-        dict(model.world.chairs),
+        dict(model.chairs),
     )
 
 

@@ -14,9 +14,8 @@ import pandas as pd
 
 from model.record.targets import model_meeting
 from model.runs.outcomes import Outcomes
-from model.vocabulary import MEETINGS, NAMES
+from model.vocabulary import MEETINGS, NAMES, TONE_LABELS
 
-TONE_LABELS = ["0 welcomes", "1 restraint", "2 concern", "3 serious", "4 grave"]
 TONE_COLORS = ["#4575b4", "#91bfdb", "#fee090", "#fc8d59", "#d73027"]
 """A diverging palette: cool for welcoming language, hot for condemnation."""
 MEETING_STYLE = {"ministerial": ("#1f77b4", "Ministerial (Q3)"), "summit": ("#d62728",
@@ -65,7 +64,7 @@ def tone_figure(out: Outcomes, path: Path, title: str,
         ax.scatter(observed["year"], observed["tone"], marker="*", s=140, color="black",
                    zorder=5, label="Observed (seeds/statements.csv)")
     ax.set_ylim(-0.3, 4.7)
-    ax.set_yticks(range(5), TONE_LABELS)
+    ax.set_yticks(range(5), list(TONE_LABELS))
     ax.set_ylabel("Tone of ASEAN's statement")
     ax.set_title(title, loc="left", fontsize=11)
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
@@ -235,7 +234,7 @@ def backtest_figure(out: Outcomes, occasions: list[dict], record: pd.DataFrame,
         seen = record[[model_meeting(m) == meeting for m in record["meeting"]]]
         ax.scatter(seen["year"], seen["tone"], marker="*", s=170, color="#fdb863",
                    edgecolor="black", linewidth=0.8, zorder=4)
-        ax.set_yticks(range(5), TONE_LABELS)
+        ax.set_yticks(range(5), list(TONE_LABELS))
         ax.set_ylabel(f"{MEETING_STYLE[meeting][1]}\ntone")
         for year in years:
             ax.text(year, 4.6, out.chairs.get(year, ""), ha="center", va="bottom",

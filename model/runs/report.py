@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.runs.outcomes import Outcomes
-from model.vocabulary import METRICS, NAMES, TONES
+from model.vocabulary import GRAVE, METRICS, NAMES, TONES
 from model.world.scenario import Scenario
 
 
@@ -25,7 +25,7 @@ def yearly_table(out: Outcomes) -> list[dict]:
     provocations = out.metrics[:, :, METRICS.index("provocations")]
     year_of = np.array([out.years.index(q.year) for q in out.quarters])
     rows = []
-    grave, grave_min = out.prob_tone(4, "summit"), out.prob_tone(4, "ministerial")
+    grave, grave_min = out.prob_tone(GRAVE, "summit"), out.prob_tone(GRAVE, "ministerial")
     consensus, split, none = (out.prob_voice(v) for v in ("consensus", "split", "none"))
     with np.errstate(all="ignore"):
         tone = np.nanmean(out.tone[:, :, 1], axis=0)

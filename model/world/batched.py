@@ -51,6 +51,8 @@ from model.vocabulary import (
     TLS_ACCESSION_QUARTER,
     VOICES,
     Quarter,
+    meeting_in,
+    meetings_due,
     quarter_range,
 )
 from model.world.chairs import chair_schedule
@@ -831,10 +833,8 @@ class BatchedModel(mesa.Model):
         normals = self._normals[i]
         self.dprk.act(self._uniforms[i])
         self._update_stances(quarter, normals[:, _NOISE])
-        if quarter.q == 3:
-            self._meeting(quarter, "ministerial", normals[:, _MOOD])
-        elif quarter.q == 4:
-            self._meeting(quarter, "summit", normals[:, _MOOD])
+        if meeting := meeting_in(quarter):
+            self._meeting(quarter, meeting, normals[:, _MOOD])
         self.clock = quarter
         self._done += 1
         self._record(i)
@@ -851,7 +851,7 @@ class BatchedModel(mesa.Model):
         (DiplomacyModel._update_stances; ``z`` standard normals for the noise)."""
         stance, raw = self.stance, self._raw
         distance = BatchedPower.distance(self)
-        if quarter.q >= 3 and self.record_events:  # contacts are logged before the meetings
+        if meetings_due(quarter) and self.record_events:  # contacts are logged before the meetings
             BatchedPower.contact(
                 self, BatchedPower.lobbying(self, self._focus(self.chair(quarter.year)))
             )
@@ -1198,7 +1198,7 @@ def run_block(
         record_events=record_events,
     )
     model.run()
-    return model.runs.results(indices.start)
+    return model.results(indices.start)
 
 
 def n_blocks(n_replicates: int) -> int:

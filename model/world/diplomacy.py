@@ -30,6 +30,8 @@ from model.vocabulary import (
     POWERS,
     TLS_ACCESSION_QUARTER,
     Quarter,
+    meeting_in,
+    meetings_due,
     quarter_range,
 )
 from model.world.actors import Member, Power, build_agents
@@ -409,10 +411,8 @@ class DiplomacyModel(mesa.Model):
             self._refresh_ties(quarter.year)
         self.dprk.act()
         self._update_stances(quarter)
-        if quarter.q == 3:
-            self._meeting(quarter, "ministerial")
-        elif quarter.q == 4:
-            self._meeting(quarter, "summit")
+        if meeting := meeting_in(quarter):
+            self._meeting(quarter, meeting)
         self.clock = quarter
         self._done += 1
         self._record(quarter)
@@ -431,7 +431,7 @@ class DiplomacyModel(mesa.Model):
         lobby = Power.lobbying(self, self._chair_focus[quarter.year])
         if not self.all_present:
             lobby *= self._present_col
-        if quarter.q >= 3:  # lobbying contacts are logged before the two meetings
+        if meetings_due(quarter):  # lobbying contacts are logged before the two meetings
             targets = lobby.argmax(axis=0).tolist()
             for power, target in zip(self.powers, targets, strict=True):
                 power.contact(MEMBERS[target])
