@@ -72,7 +72,7 @@ def test_posterior_without_calibration_is_a_clear_error(tmp_path, monkeypatch, c
     monkeypatch.setattr(model.world.parameters, "CALIBRATED_FILE", missing)
     monkeypatch.setattr(model.world.posterior, "CALIBRATED_FILE", missing)
     monkeypatch.setattr(model.world.posterior, "load_calibrated",
-                        lambda: model.parameters.load_calibrated(missing))
+                        lambda: model.world.parameters.load_calibrated(missing))
     scenario = Path(__file__).parent.parent / "scenarios" / "laos_chair_2024.yaml"
     code = main(["run", str(scenario), "--parameters", "posterior", "--replicates", "2",
                  "--out", str(tmp_path / "out")])

@@ -91,7 +91,7 @@ def test_calibration_never_reads_the_validation_record():
     """Every file a (small) calibration opens, from targets to posterior, is checked:
     none lies under seeds/validation/."""
     global _OPENED
-    model.initial.cached_record.cache_clear()
+    model.world.initial.cached_record.cache_clear()
     _OPENED = []
     try:
         setup = default_setup(names=("tone_span",))

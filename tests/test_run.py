@@ -135,7 +135,7 @@ def test_an_interrupted_run_leaves_no_half_result(short, tmp_path, monkeypatch):
     out = tmp_path / "out"
     run_scenario(scenario.with_changes(replicates=3), out)
     before = contents(out)
-    real = model.batched.run_block
+    real = model.world.batched.run_block
 
     def flaky(*args, **kwargs):  # the run stops after seven replicates were written
         def results():

@@ -1,6 +1,6 @@
 """The classroom's model: one scenario file, one seed, and the students' hands on it.
 
-:class:`ClassroomModel` is :class:`~model.world.DiplomacyModel` built from a scenario
+:class:`ClassroomModel` is :class:`~model.world.diplomacy.DiplomacyModel` built from a scenario
 file (as ``model_from_scenario`` does), with two additions the page needs:
 
 - the event cards played and the lever moves made during the lesson (``cards``), so the

@@ -41,7 +41,7 @@ def load_validation_statements(
     """Read and check the validation record; raise :class:`RecordError` listing every problem.
 
     ``chairs`` maps year to the ASEAN chair; by default it is the record's
-    ``seeds/chairs.csv`` as read by :func:`model.record.load_record`.
+    ``seeds/chairs.csv`` as read by :func:`model.record.seeds.load_record`.
     Returns one row per text with ``year`` int, ``date`` a Timestamp and ``tone`` a
     nullable integer (empty only where ``voice`` is ``none``: no text, so no tone).
     """

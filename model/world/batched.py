@@ -1,4 +1,5 @@
-"""The batched engine: R replicates of :class:`model.world.DiplomacyModel` advanced at once.
+"""The batched engine: R replicates of
+:class:`model.world.diplomacy.DiplomacyModel` advanced at once.
 
 Same rules as the per-replicate model (model/world/diplomacy.py, model/world/actors.py,
 model/world/negotiation.py), but every state array carries a leading replicate axis (stance
@@ -30,7 +31,7 @@ Random numbers (why results depend only on the root seed and the replicate index
   kind, not in a random order.
 
 Events, when recorded, are kept as integer arrays (replicate, quarter, template) and
-become :class:`model.simevents.SimEvent` rows only in :meth:`BatchedModel.results`.
+become :class:`model.world.simevents.SimEvent` rows only in :meth:`BatchedModel.results`.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ class BatchedStatement:
 
 @dataclass(frozen=True, slots=True)
 class BatchedDraft:
-    """:class:`model.negotiation.Draft` for R meetings at once (see draft_batch)."""
+    """:class:`model.world.negotiation.Draft` for R meetings at once (see draft_batch)."""
 
     tone: np.ndarray
     voice: np.ndarray
@@ -246,7 +247,7 @@ def draft_batch(
     previous: np.ndarray,
     split_quorum,
 ) -> BatchedDraft:
-    """:func:`model.negotiation.draft_text` for R meetings at once.
+    """:func:`model.world.negotiation.draft_text` for R meetings at once.
 
     ``positions`` hold (R, members) arrays; ``present`` (R, members) marks who sits at
     the table (None: everyone), ``chair`` (R,) the chair's column, ``previous`` (R,) the

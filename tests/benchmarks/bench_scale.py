@@ -7,12 +7,12 @@ noisy: only ratios and orders of magnitude are meaningful. Not part of the test 
   Linear cost means a ratio near 2.0 per doubling.
 - Agents: the model's actor list is fixed by contract (model/vocabulary.py), so the 20-,
   50- and 100-actor worlds are a synthetic model built here from the same building
-  blocks (model.dynamics.influence_matrix, fj_step and consensus_statement, thin
+  blocks (model.world.dynamics.influence_matrix, fj_step and consensus_statement, thin
   mesa.Agent subclasses and a mesa.Model with the same per-quarter structure: DPRK
   outreach, powers' lobbying, a Friedkin-Johnsen update with noise, statements in Q3
   and Q4, a recorded row per quarter). It measures how the per-quarter machinery scales
   with actors, not the real model's absolute speed.
-- Sweeps: ``model.sweep.sweep`` on the baseline's seven levers (Sobol', no second
+- Sweeps: ``model.analysis.sweep.sweep`` on the baseline's seven levers (Sobol', no second
   order: N * 9 runs) with two local worker processes, each in a fresh child process
   whose whole process tree (the child, the forkserver and the workers) has its
   proportional set size (PSS) sampled every 20 ms; the peak of the sum is reported.
