@@ -17,16 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "model"
 
 LAYERS: dict[str, int] = {
-    "model": 0,  # the package itself: a docstring and the version
-    "model.vocabulary": 0,
-    "model.files": 1,
-    "model.record": 2,
-    "model.world": 3,
-    "model.runs": 4,
-    "model.classroom": 4,
-    "model.analysis": 5,
-    "model.cli": 6,
-    "model.__main__": 7,  # the `python -m model` shim over the CLI
+    "model": 1,  # the package itself: a docstring and the version
+    "model.vocabulary": 1,
+    "model.files": 2,
+    "model.record": 3,
+    "model.world": 4,
+    "model.runs": 5,
+    "model.classroom": 5,  # beside runs: neither may import the other
+    "model.analysis": 6,
+    "model.cli": 7,
+    "model.__main__": 8,  # the `python -m model` shim over the CLI
 }
 """The layer of each sub-package (or top-level module), bottom to top."""
 

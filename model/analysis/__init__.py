@@ -2,5 +2,5 @@
 calibrating parameters to the record (calibrate, abc, calibration_report) and scoring
 the model against history (backtest, scores).
 
-Layer 5: imports runs, world, record and below, never the CLI.
+Layer 6: imports runs, world, record and below, never the CLI.
 """

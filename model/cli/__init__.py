@@ -1,5 +1,5 @@
 """The command line, the top layer: ``asean-sim`` and ``python -m model`` (commands.py) and
-the ``events`` subcommand (events.py). Nothing below imports it.
+the ``events`` subcommand (events.py). Layer 7: nothing below imports it.
 """
 
 from model.cli.commands import main

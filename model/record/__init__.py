@@ -2,5 +2,5 @@
 yearly ties between actors (dyads.py) and the observed targets the model is scored
 against (targets.py).
 
-Layer 2: imports only model.vocabulary.
+Layer 3: imports only model.vocabulary.
 """

@@ -2,5 +2,5 @@
 (ensemble, executors, distributed), the outcome arrays (outcomes), the result files,
 figures and report of one run (results, plots, report) and the ``run`` pipeline (runner).
 
-Layer 4, beside model.classroom (neither imports the other): imports the world and below.
+Layer 5, beside model.classroom (neither imports the other): imports the world and below.
 """

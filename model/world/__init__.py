@@ -3,5 +3,5 @@ starting state (initial, warmstart), the agents and the Mesa models (diplomacy.p
 replicate at a time, batched.py many replicates as arrays), the stance dynamics, the
 negotiation of a statement, and the events a run emits.
 
-Layer 3: imports model.record, model.files and model.vocabulary, never runs or above.
+Layer 4: imports model.record, model.files and model.vocabulary, never runs or above.
 """
