@@ -110,8 +110,12 @@ def test_the_parser_sees_every_kind_of_import() -> None:
         "    from .window import windowed\n    from .. import analysis\n"
     )
     assert imports_in(source, "model.runs.results") == {
-        "model.vocabulary", "model.runs.ensemble", "model.world.batched",
-        "model.record.seeds", "model.runs.window", "model.analysis",
+        "model.vocabulary",
+        "model.runs.ensemble",
+        "model.world.batched",
+        "model.record.seeds",
+        "model.runs.window",
+        "model.analysis",
     }
 
 
@@ -138,7 +142,7 @@ def test_no_import_circles() -> None:
         path.append(module)
         for target in sorted(GRAPH[module]):
             if state.get(target) == 1:
-                return [*path[path.index(target):], target]
+                return [*path[path.index(target) :], target]
             if target not in state and (circle := visit(target)):
                 return circle
         path.pop()
