@@ -17,8 +17,9 @@ IN_FLIGHT_PER_WORKER = 4
 """Tasks queued per worker: enough to keep each busy while the caller consumes results."""
 
 
-def windowed[T](submit: Submit, func: Callable[..., T], tasks: Iterable[Sequence[Any]],
-             window: int) -> Iterator[T]:
+def windowed[T](
+    submit: Submit, func: Callable[..., T], tasks: Iterable[Sequence[Any]], window: int
+) -> Iterator[T]:
     """Submit ``func(*task)`` for each task, at most ``window`` at a time; yield in order.
 
     ``submit`` is ``executor.submit`` or ``client.submit``: both return futures with
