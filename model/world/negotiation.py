@@ -14,9 +14,11 @@ positions into a text. Where each rule comes from:
 - **The chair's pen** follows ASEAN practice: the chair drafts the communique or the
   chairman's statement. With consensus it may soften or harden within what no one
   blocks; without it, it issues a chairman's statement that speaks for "many" or "some"
-  ministers (voice ``split``, as in the 2010 and 2012 texts on the peninsula and the
-  South China Sea) or drops the item (voice ``none``, as the 2012 Phnom Penh AMM, which
-  issued no joint communique at all). A chair never pens a text it would itself block.
+  ministers (voice ``split``: the 2024 ARF chairman's statement spoke for "many
+  ministers", and in December 2012 the chair recorded that the ministers could not agree
+  on the DPRK's launch) or drops the item (voice ``none``, as the 2012 Phnom Penh AMM,
+  which issued no joint communique at all; seeds/validation/statements.csv). A chair
+  never pens a text it would itself block.
 - **Established language**: a chair that wants the DPRK criticised defends the previous
   text's wording (no chair wants to be the one who dropped "grave concern"); a chair
   close to Pyongyang does not (the 2016 Lao chair kept to plain "concern" in the year of
