@@ -112,11 +112,12 @@ def validation_scores(out: Outcomes) -> dict:
     sets = {"out_of_sample": (validation, lambda o: o.year not in article_years),
             "article_years": (validation, lambda o: o.year in article_years),
             "record": (observed, lambda o: True)}
+    made = {"validation": forecasts(validation), "record": forecasts(observed)}
     result: dict = {}
     for name, (occasions, keep) in sets.items():
-        made = forecasts(occasions)
-        result[name] = {who: score(*select(occasions, fc, keep)) for who, fc in made.items()}
-    model_fc = forecasts(validation)["model"]
+        made_here = made["record" if occasions is observed else "validation"]
+        result[name] = {who: score(*select(occasions, fc, keep)) for who, fc in made_here.items()}
+    model_fc = made["validation"]["model"]
     result["occasions"] = [
         {"year": o.year, "meeting": o.meeting, "body": o.body, "phrase": o.phrase,
          "observed_tone": o.tone, "observed_voice": o.voice,

@@ -17,7 +17,8 @@ import yaml
 
 from model.analysis.abc import Population
 from model.analysis.calibrate import WEIGHTS, LooRow, Setup, Summary, prior_for
-from model.files.manifest import FORMAT_VERSION, PRODUCER, code_digest, git_commit, package_versions
+from model.files.manifest import code_digest, git_commit, provenance
+from model.files.manifest import header as manifest_header
 from model.files.safe_output import YAML, YAML_HEADER, replace_folder, write_text
 from model.runs.plots import save_figure
 from model.vocabulary import MEMBERS, NAMES
@@ -200,11 +201,9 @@ def write_report(folder: Path, population: Population, setup: Setup, thetas: np.
         (staging / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
         files = [p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()]
         files.append("manifest.json")
-        manifest = {"producer": PRODUCER, "format_version": FORMAT_VERSION,
-                    "kind": "calibration", "scenario": setup.scenario.name,
+        manifest = {**manifest_header("calibration"), "scenario": setup.scenario.name,
                     "seed": content["seed"], "particles": content["particles"],
-                    "generations": content["generations"], "code_digest": code_digest(),
-                    "git_commit": git_commit(), "packages": package_versions(),
+                    "generations": content["generations"], **provenance(),
                     "files": sorted(files)}
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

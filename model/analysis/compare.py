@@ -492,18 +492,10 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path | None = None
 
 
 def _manifest(arms: Sequence[Arm], files: list[str]) -> dict[str, Any]:
-    from model.files.manifest import (
-        FORMAT_VERSION,
-        PRODUCER,
-        code_digest,
-        git_commit,
-        package_versions,
-    )
+    from model.files.manifest import header, provenance
 
     return {
-        "producer": PRODUCER,
-        "format_version": FORMAT_VERSION,
-        "kind": "compare",
+        **header("compare"),
         "reference": arms[0].scenario.name,
         "seed": arms[0].scenario.seed,
         "replicates": arms[0].scenario.replicates,
@@ -511,8 +503,6 @@ def _manifest(arms: Sequence[Arm], files: list[str]) -> dict[str, Any]:
                        "results": str(a.folder), "reused": a.reused} for a in arms],
         "statistics": "paired-t 95% CI of per-replicate differences; larger_than_noise = "
                       "Holm-corrected paired test at 5% over the table",
-        "code_digest": code_digest(),
-        "git_commit": git_commit(),
-        "packages": package_versions(),
+        **provenance(),
         "files": sorted(files),
     }

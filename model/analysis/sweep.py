@@ -373,18 +373,10 @@ def sweep_manifest(scenario: Scenario, result: SweepResult, n: int, seed: int,
                    parameters: dict[str, Any], files: list[str], scenario_file: str
                    ) -> dict[str, Any]:
     """What produced a sweep folder (no timestamps: same inputs, same bytes)."""
-    from model.files.manifest import (
-        FORMAT_VERSION,
-        PRODUCER,
-        code_digest,
-        git_commit,
-        package_versions,
-    )
+    from model.files.manifest import header, provenance
 
     return {
-        "producer": PRODUCER,
-        "format_version": FORMAT_VERSION,
-        "kind": "sweep",
+        **header("sweep"),
         "method": result.method,
         "n": n,
         "runs": len(result.samples),
@@ -398,8 +390,6 @@ def sweep_manifest(scenario: Scenario, result: SweepResult, n: int, seed: int,
         "scenario_digest": scenario.digest(),
         "scenario_file": scenario_file,
         "parameters": parameters,
-        "code_digest": code_digest(),
-        "git_commit": git_commit(),
-        "packages": package_versions(),
+        **provenance(),
         "files": files,
     }

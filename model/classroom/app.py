@@ -145,12 +145,20 @@ def EventCards(model: ClassroomModel):
                     classes=["classroom-cards"])
 
 
+SLIDER_STEP = 0.05
+
+
 @solara.component
 def Levers(model: ClassroomModel):
     """Sliders for the scenario levers; a move takes effect from the next quarter."""
     update_counter.get()
 
     def move(name: str, value: float) -> None:
+        # A slider snaps a lever the model moved itself (a warm start's 0.8534, an
+        # alliance shock's 0.6000...01) to its 0.05 grid and reports that as a move:
+        # only a change of at least half a step is the class's.
+        if abs(value - float(model.levers[name])) < SLIDER_STEP / 2:
+            return
         if model.next_quarter is not None:
             move_lever(model, name, value)
         force_update()
@@ -159,7 +167,7 @@ def Levers(model: ClassroomModel):
         for name, lever in LEVERS.items():
             value = float(model.levers[name])
             solara.SliderFloat(f"{name.replace('_', ' ')} ({value:.2f})", value=value,
-                               min=lever.low, max=lever.high, step=0.05,
+                               min=lever.low, max=lever.high, step=SLIDER_STEP,
                                on_value=lambda v, name=name: move(name, v))
 
 

@@ -57,11 +57,24 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def header(kind: str | None = None) -> dict[str, Any]:
+    """The keys every manifest starts with: who wrote it (so a later write knows the folder
+    is ours), the format version and, except for a run, what kind of output it is."""
+    stamp = {"producer": PRODUCER, "format_version": FORMAT_VERSION}
+    return stamp if kind is None else {**stamp, "kind": kind}
+
+
+def provenance() -> dict[str, Any]:
+    """The code version every manifest records: source digest, commit, Python, packages."""
+    return {"code_digest": code_digest(), "git_commit": git_commit(),
+            "python": platform.python_version(), "packages": package_versions()}
+
+
 def build_manifest(scenario: dict[str, Any], scenario_digest: str, seed: int, replicates: int,
                    parameters: dict[str, Any], files: list[str]) -> dict[str, Any]:
+    """A run's manifest."""
     return {
-        "producer": PRODUCER,
-        "format_version": FORMAT_VERSION,
+        **header(),
         "scenario": scenario,
         "scenario_digest": scenario_digest,
         "seed": seed,
@@ -69,9 +82,6 @@ def build_manifest(scenario: dict[str, Any], scenario_digest: str, seed: int, re
         "seeding": "numpy.random.SeedSequence(seed).spawn(replicates); replicate i's child "
                    "spawns a parameter stream and a model stream",
         "parameters": parameters,
-        "code_digest": code_digest(),
-        "git_commit": git_commit(),
-        "python": platform.python_version(),
-        "packages": package_versions(),
+        **provenance(),
         "files": files,
     }

@@ -208,6 +208,11 @@ def test_classroom_page_offline_and_per_session(server, browser, tmp_path):
     bob.expect_text("dprk provocation (3.00)")
     bob.run_a_year()
     pushed = bob.outcome()
+    # Only Bob's move is on the timeline: levers the model moved itself (history's
+    # sanctions, the 2024 alliance) are not reported as the class's moves.
+    timeline = bob.text_of(".classroom-timeline")
+    assert "dprk provocation set to 3" in timeline, timeline
+    assert "sanctions" not in timeline and "russia" not in timeline, timeline
     bob.page.screenshot(path=tmp_path / "slider.png", full_page=True)
 
     # Alice resets (same scenario and seed) and runs the same year with the default lever.
