@@ -35,7 +35,9 @@ EVERY_SHOCK = Scenario(
     shocks=(
         ShockSpec(at="2000Q2", type="us_dprk_summit", host="SGP"),
         ShockSpec(at="2000Q3", type="dprk_delegation", actor="LAO", magnitude=2),
+        ShockSpec(at="2000Q3", type="moratorium", magnitude=0.6),
         ShockSpec(at="2000Q4", type="icbm_test"),
+        ShockSpec(at="2001Q1", type="escalation"),
         ShockSpec(at="2001Q1", type="unsc_resolution", magnitude=0.2),
         ShockSpec(at="2001Q1", type="incident", actor="MYS"),
         ShockSpec(at="2001Q2", type="break_relations", actor="MYS"),

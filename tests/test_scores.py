@@ -77,3 +77,12 @@ def test_occasions_take_asean_texts_before_the_arf():
     assert found == {(2010, "ministerial"): ("AMM", 2), (2010, "summit"): ("summit", 1),
                      (2016, "ministerial"): ("FMs", 2)}
     assert meeting_of("FMs", pd.Timestamp("2006-10-12")) == "summit"
+
+
+def test_a_summit_text_goes_to_the_next_simulated_meeting_after_its_date():
+    """The model's one summit is at the year's end: a January or April summit's text is
+    compared with the mid-year ministerial, which follows it, not the year-end summit."""
+    assert meeting_of("summit", pd.Timestamp("2007-01-13")) == "ministerial"
+    assert meeting_of("summit", pd.Timestamp("2017-04-29")) == "ministerial"
+    assert meeting_of("summit", pd.Timestamp("2017-11-13")) == "summit"
+    assert meeting_of("ARF", pd.Timestamp("2024-07-27")) == "ministerial"

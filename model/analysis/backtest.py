@@ -229,21 +229,24 @@ def year_outcomes(out: Outcomes, year: int) -> dict[str, np.ndarray]:
             "split_or_none": (voice != VOICE_CODE["consensus"]).any(axis=1).astype(float)}
 
 
-def chair_effects(replicates: int, workers: int = 1, years=CHAIR_EFFECT_YEARS) -> list[dict]:
+def chair_effects(replicates: int, workers: int = 1, years=CHAIR_EFFECT_YEARS,
+                  parameters: str = "posterior") -> list[dict]:
     """Laos's effect in the chair: history as it was against history with the next
-    year's chair in the chair that year, with common random numbers (the same seeds),
-    as paired differences with 95% intervals."""
+    year's chair in the chair that year, with common random numbers (the same seeds and
+    the same parameter draws), as paired differences with 95% intervals."""
     from model.runs.ensemble import Plan, iterate
+    from model.runs.runner import parameter_draw
     from model.world.scenario import load_scenario
 
+    draw, _ = parameter_draw(parameters)
     history = load_scenario(HISTORY).with_changes(replicates=replicates)
     chairs = {int(y): str(c) for y, c in zip(cached_record().chairs["year"],
                                              cached_record().chairs["chair"], strict=True)}
 
     def outcomes(scenario) -> Outcomes:
         out = Outcomes.empty(replicates, scenario.start, scenario.end)
-        for slot, result in enumerate(iterate(Plan(scenario, replicates, scenario.seed),
-                                              workers=workers)):
+        plan = Plan(scenario, replicates, scenario.seed, draw)
+        for slot, result in enumerate(iterate(plan, workers=workers)):
             out.add(slot, result)
         return out
 

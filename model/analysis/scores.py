@@ -63,12 +63,13 @@ class Forecast:
 
 def meeting_of(body: str, date: pd.Timestamp) -> str:
     """The simulated meeting a text belongs to: the AMM and ARF (July-August) to the
-    ministerial meeting, the summit to the year-end summit, a standalone statement to
-    the next meeting after it (up to August: the ministerial)."""
+    ministerial meeting; any other text, a summit's included, to the next simulated
+    meeting after its date (up to August: the ministerial, Q3; later: the summit, Q4).
+    The model holds one summit a year, at the year's end; ASEAN has held summits in
+    January (Cebu 2007) and April (Phnom Penh 2012, Manila 2017), whose texts answer the
+    events before them, not those of the rest of the year."""
     if body in ("AMM", "ARF"):
         return MEETINGS[0]
-    if body == "summit":
-        return MEETINGS[1]
     return MEETINGS[0] if date.month <= 8 else MEETINGS[1]
 
 

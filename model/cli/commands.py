@@ -183,7 +183,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                          "validation": scores["occasions"]})
         (folder / "backtest.json").write_text(json.dumps(document, indent=1) + "\n",
                                               encoding="utf-8")
-        document["chair_effects"] = chair_effects(len(outcomes.tone), args.workers)
+        document["chair_effects"] = chair_effects(len(outcomes.tone), args.workers,
+                                                  parameters=args.parameters)
         document["reachability"] = reachability(outcomes)
         (folder / "backtest.md").write_text(
             render_backtest(rows, scores, document["chair_effects"], document["reachability"]),
@@ -322,7 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the year table as JSON")
     p.add_argument("--replicates", type=_positive)
     p.add_argument("--workers", type=_positive, default=1)
-    p.add_argument("--parameters", choices=("point", "posterior"), default="point")
+    p.add_argument("--parameters", choices=("point", "posterior"), default="posterior",
+                   help="one posterior draw per replicate (default), or the calibrated "
+                        "point estimates")
     p.add_argument("--out", default="results/backtest")
     p.set_defaults(func=_cmd_backtest)
 

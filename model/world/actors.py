@@ -28,6 +28,7 @@ class World(Protocol):
     stance: np.ndarray
     levers: Mapping[str, float]
     calm: Any
+    pause: Any
     lobbying: np.ndarray
     reachable: Any
     _power_pressure: np.ndarray
@@ -117,14 +118,19 @@ class NorthKorea(Country):
                    * (1.0 - m.calm))
 
     def act(self) -> None:
-        """Send delegations, then maybe launch missiles or test a weapon."""
+        """Send delegations, then maybe launch missiles or test a weapon. While a declared
+        testing pause holds, its launches are short-range only: from April 2018 until the
+        ICBM test of March 2022 the DPRK fired short-range missiles but tested no ICBM or
+        nuclear device (scenarios/history.yaml)."""
         m = self.model
         visits = m.rng.poisson(self.outreach_rates())
         if visits.any():
             m.exchange(visits)
         for _ in range(_poisson(m.rng, self.provocation_hazard())):
             draw = m.rng.random()
-            if draw < m.params.nuclear_share:
+            if m.pause:  # a declared pause holds: short-range launches only (2019-2021)
+                kind = "missile_test"
+            elif draw < m.params.nuclear_share:
                 kind = "nuclear_test"
             elif draw < m.params.nuclear_share + m.params.icbm_share:
                 kind = "icbm_test"

@@ -506,6 +506,7 @@ class BatchedModel(mesa.Model):
         self.memory = np.array([s.memory for s in states], dtype=float)
         self.frame = np.array([s.frame for s in states], dtype=float)
         self.calm = np.array([s.calm for s in states], dtype=float)
+        self.pause = np.array([s.pause for s in states], dtype=float)
         self.visit_memory = np.stack([s.visit_memory for s in states]).astype(float)
         self.last_tone = np.array(
             [NO_TONE if s.last_tone is None else s.last_tone for s in states], dtype=np.int64
@@ -702,11 +703,18 @@ class BatchedModel(mesa.Model):
     def launch(self, counts: np.ndarray) -> None:
         """The DPRK's own launches this quarter: ``counts`` (R, 3) missiles, ICBM tests and
         nuclear tests, with their default impulses (DiplomacyModel.provoke, summed: the
-        pushes are non-negative, so clipping after each one equals clipping the sum)."""
+        pushes are non-negative, so clipping after each one equals clipping the sum).
+        Where a declared pause holds, every launch is short-range (NorthKorea.act)."""
+        paused = self.pause > 0
+        if paused.any():
+            counts = counts.copy()
+            counts[paused, 0] += counts[paused, 1] + counts[paused, 2]
+            counts[paused, 1:] = 0
         impulse = counts @ LAUNCH_IMPULSE
         self.memory += impulse
         icbm, nuclear = self._break_factor
         self.frame *= icbm ** counts[:, 1] * nuclear ** counts[:, 2]
+        self.pause[counts[:, 1:].sum(axis=1) > 0] = 0.0
         self._harden(impulse)
         self._provocations[self._done, :, :3] += counts
         if self.record_events:
@@ -722,10 +730,31 @@ class BatchedModel(mesa.Model):
         impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
         self.memory += impulse
         if kind in FRAME_BREAKERS:
-            self.frame *= np.maximum(0.0, 1.0 - self.p.s.frame_break * impulse)
+            self.break_frame(impulse)
         self._harden(np.full(self.n, impulse))
         self._provocations[self._done, :, KINDS.index(kind)] += 1
         self.emit(kind, DPRK, "UNSC", f"DPRK conducts a {kind.replace('_', ' ')}", quarter)
+
+    def break_frame(self, impulse: float) -> None:
+        """Break the frame and end any pause (DiplomacyModel.break_frame)."""
+        self.frame *= np.maximum(0.0, 1.0 - self.p.s.frame_break * impulse)
+        self.pause[:] = 0.0
+
+    def escalate(self, impulse: float, quarter: Quarter | None = None) -> None:
+        """A nuclear escalation without a test (DiplomacyModel.escalate)."""
+        self.memory += impulse
+        self.break_frame(impulse)
+        self._harden(np.full(self.n, impulse))
+        self.emit("escalation", DPRK, "UNSC", "DPRK escalates its nuclear programme", quarter)
+
+    def declare_pause(self, strength: float, quarter: Quarter | None = None) -> None:
+        """A declared testing pause (DiplomacyModel.declare_pause)."""
+        self.open_dialogue(strength)
+        self.pause = np.maximum(self.pause, min(1.0, strength))
+        self.emit(
+            "moratorium", DPRK, "UNSC", "DPRK declares a pause on nuclear and long-range tests",
+            quarter,
+        )
 
     def _harden(self, impulse: np.ndarray) -> None:
         damping = 1.0 - 0.5 * self.stance[:, MEMBER_ROWS, ENGAGEMENT]
@@ -761,6 +790,10 @@ class BatchedModel(mesa.Model):
         q, kind, actor, size = shock.quarter, shock.type, shock.actor, shock.magnitude
         if kind in KINDS:
             self.provoke(kind, size, q)
+        elif kind == "escalation":
+            self.escalate(size, q)
+        elif kind == "moratorium":
+            self.declare_pause(size, q)
         elif kind == "unsc_resolution":
             lever = self.levers["sanctions_tightness"]
             lever[:] = np.clip(lever + size, 0.0, 1.0)
@@ -843,6 +876,7 @@ class BatchedModel(mesa.Model):
         self.visit_memory += self._exchanges[i]
         self.memory *= self._memory_decay
         self.frame *= self._frame_decay
+        np.maximum(self.frame, self.pause, out=self.frame)
         self.calm *= self._frame_decay
         if quarter == self.end:
             self.running = False
@@ -1114,6 +1148,7 @@ class BatchedModel(mesa.Model):
             memory=float(self.memory[r]),
             frame=float(self.frame[r]),
             calm=float(self.calm[r]),
+            pause=float(self.pause[r]),
             visit_memory=self.visit_memory[r].copy(),
             warm=True,
         )

@@ -164,6 +164,7 @@ class DiplomacyModel(mesa.Model):
         self.memory = state.memory  # stock of remembered provocations (impulse units)
         self.frame = state.frame  # strength of the dialogue frame, 0-1
         self.calm = state.calm  # how much a summit still restrains DPRK launches
+        self.pause = state.pause  # frame a declared testing pause sustains (0: no pause)
         self.visit_memory = state.visit_memory.copy()  # recent exchanges per member
         self.last_tone = state.last_tone
         self.events: list[SimEvent] = []
@@ -265,7 +266,7 @@ class DiplomacyModel(mesa.Model):
             last_tone=self.last_tone, anchor=self.anchor.copy(), origin=self._origin.copy(),
             levers={k: self.levers[k] for k in CARRIED_LEVERS}, relations=self.relations.copy(),
             active=self.active.copy(), memory=self.memory, frame=self.frame, calm=self.calm,
-            visit_memory=self.visit_memory.copy(), warm=True)
+            pause=self.pause, visit_memory=self.visit_memory.copy(), warm=True)
 
     # --- state views --------------------------------------------------------------
     def _refresh_masks(self) -> None:
@@ -320,13 +321,41 @@ class DiplomacyModel(mesa.Model):
         impulse = SHOCK_TYPES[kind].magnitude if impulse is None else impulse
         self.memory += impulse
         if kind in FRAME_BREAKERS:
-            self.frame *= max(0.0, 1.0 - self.params.frame_break * impulse)
+            self.break_frame(impulse)
         damping = 1.0 - 0.5 * self.stance[MEMBER_ROWS, ENGAGEMENT]
         effect = self.params.provocation_effect * impulse * damping * self.present
         self._nudge(MEMBER_ROWS, PRESSURE, effect, self.params.provocation_persistence)
         self._quarter_provocations[kind] += 1
         label = kind.replace("_", " ")
         self.emit(kind, DPRK, "UNSC", f"DPRK conducts a {label}", quarter)
+
+    def break_frame(self, impulse: float) -> None:
+        """An ICBM or nuclear test, an attack or an escalation breaks the dialogue frame in
+        proportion to its weight and ends any declared testing pause (the April 2012
+        launch ended the Leap Day moratorium; the 2022 ICBM tests, the 2018 one)."""
+        self.frame *= max(0.0, 1.0 - self.params.frame_break * impulse)
+        self.pause = 0.0
+
+    def escalate(self, impulse: float, quarter: Quarter | None = None) -> None:
+        """A nuclear escalation without a test (quitting the NPT in January 2003, the
+        declaration of nuclear weapons in February 2005): remembered like a provocation,
+        it breaks the frame, but it is not a launch and is not counted as one."""
+        self.memory += impulse
+        self.break_frame(impulse)
+        damping = 1.0 - 0.5 * self.stance[MEMBER_ROWS, ENGAGEMENT]
+        effect = self.params.provocation_effect * impulse * damping * self.present
+        self._nudge(MEMBER_ROWS, PRESSURE, effect, self.params.provocation_persistence)
+        self.emit("escalation", DPRK, "UNSC", "DPRK escalates its nuclear programme", quarter)
+
+    def declare_pause(self, strength: float, quarter: Quarter | None = None) -> None:
+        """A declared pause on nuclear and long-range tests (September 1999, the February
+        2012 Leap Day deal, April 2018) is itself a dialogue signal: it opens a frame that
+        does not fade while the pause holds, so ASEAN kept welcoming diplomacy through
+        2019-2021 despite short-range launches (seeds/validation/statements.csv)."""
+        self.open_dialogue(strength)
+        self.pause = max(self.pause, min(1.0, strength))
+        self.emit("moratorium", DPRK, "UNSC", "DPRK declares a pause on nuclear and long-range "
+                  "tests", quarter)
 
     def open_dialogue(self, strength: float) -> None:
         """A summit or progress in talks opens a dialogue frame: while it lasts ASEAN's
@@ -346,6 +375,10 @@ class DiplomacyModel(mesa.Model):
         q, kind, actor, size = shock.quarter, shock.type, shock.actor, shock.magnitude
         if kind in ("missile_test", "icbm_test", "nuclear_test", "armed_attack"):
             self.provoke(kind, size, q)
+        elif kind == "escalation":
+            self.escalate(size, q)
+        elif kind == "moratorium":
+            self.declare_pause(size, q)
         elif kind == "unsc_resolution":
             tight = float(np.clip(self.levers["sanctions_tightness"] + size, 0.0, 1.0))
             self.levers["sanctions_tightness"] = tight
@@ -420,7 +453,7 @@ class DiplomacyModel(mesa.Model):
         self._quarter_exchanges.fill(0)  # counters include shocks fired just before the step
         self._quarter_provocations = dict.fromkeys(self._quarter_provocations, 0)
         self.memory *= self._memory_decay
-        self.frame *= self._frame_decay
+        self.frame = max(self.frame * self._frame_decay, self.pause)
         self.calm *= self._frame_decay
         if quarter == self.end:
             self.running = False

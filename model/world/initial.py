@@ -56,6 +56,7 @@ class InitialState:
     memory: float = 0.0
     frame: float = 0.0
     calm: float = 0.0
+    pause: float = 0.0
     visit_memory: np.ndarray = field(default_factory=lambda: np.zeros(len(MEMBERS)))
     warm: bool = False
 

@@ -50,8 +50,17 @@ SHOCK_TYPES: dict[str, ShockType] = {
                   "2018): a dialogue frame opens.", ("KOR",), "KOR", 1.0, 0.0, 1.0,
                   "strength of the dialogue frame it opens"),
         ShockType("talks", "Negotiations with the DPRK make progress (a six-party joint "
-                  "statement, a declared testing moratorium).", ("USA", "CHN", "KOR", DPRK),
+                  "statement, envoys meeting again).", ("USA", "CHN", "KOR", DPRK),
                   "CHN", 0.6, 0.0, 1.0, "strength of the dialogue frame it opens"),
+        ShockType("moratorium", "The DPRK declares a pause on nuclear and long-range tests "
+                  "(1999, 2012, 2018): the dialogue frame it opens does not fade while the "
+                  "pause holds, and the DPRK's own launches are short-range only, until an "
+                  "ICBM or nuclear test or an attack ends it.", PROVOCATION_ACTORS, DPRK, 0.5,
+                  0.0, 1.0, "strength of the dialogue frame the pause sustains"),
+        ShockType("escalation", "The DPRK escalates without a test: it quits the NPT, "
+                  "restarts its reactor, declares nuclear weapons or renounces a moratorium "
+                  "(2002-2005).", PROVOCATION_ACTORS, DPRK, 0.5, 0.0, 1.0,
+                  "provocation impulse (it also ends a pause and breaks the frame)"),
         ShockType("dprk_delegation", "The DPRK sends a senior delegation to a member (actor).",
                   MEMBERS, None, 1.0, 1.0, 10.0, "number of delegations"),
         ShockType("incident", "A bilateral incident sours a member on the DPRK (e.g. the 2017 "

@@ -34,6 +34,8 @@ KIND_CAMEO: dict[str, str] = {
     "alliance": "057",            # sign formal agreement
     "strain": "160",
     "accession": "057",
+    "moratorium": "087",          # de-escalate military engagement
+    "escalation": "130",          # threaten
 }  # fmt: skip
 
 COLUMNS = ("replicate", "id", "date", "date_precision", "source", "target", "cameo",
