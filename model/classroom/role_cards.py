@@ -244,6 +244,7 @@ FACT_WORDS: dict[str, Callable[[str], str | None]] = {
     "embassy_in_pyongyang": lambda v: {
         "yes": "Keeps an embassy in Pyongyang.",
         "no": "Has no embassy in Pyongyang (covered from Beijing).",
+        "not_stated": "The record does not say whether it has an embassy in Pyongyang.",
     }.get(v),
     "political_system": lambda v: {"party_state_like_dprk": "A one-party state like the DPRK."}.get(
         v
