@@ -317,9 +317,16 @@ def _cmd_role_cards(args: argparse.Namespace) -> int:
 
 
 def _cmd_debrief_numbers(args: argparse.Namespace) -> int:
-    from model.classroom.debrief_numbers import compute, exercise_folder, is_current, update
+    from model.classroom.debrief_numbers import (
+        compute,
+        current_section,
+        exercise_folder,
+        is_current,
+        update,
+    )
 
     folder = exercise_folder(args.exercise)
+    current_section(folder / "README.md")  # refuse a README without the section first
     numbers = compute(folder, args.replicates, args.seed)
     readme = folder / "README.md"
     if args.check:
