@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.classroom.debrief_numbers import (
+from model.analysis.debrief_numbers import (
     BEGIN,
     END,
     EXERCISES_DIR,

@@ -307,7 +307,7 @@ def _cmd_role_cards(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--at: {exc}") from exc
     if args.exercise:
-        from model.classroom.debrief_numbers import exercise_folder
+        from model.analysis.debrief_numbers import exercise_folder
 
         exercise = load_exercise(exercise_folder(args.exercise), args.at)
     else:
@@ -317,7 +317,7 @@ def _cmd_role_cards(args: argparse.Namespace) -> int:
 
 
 def _cmd_debrief_numbers(args: argparse.Namespace) -> int:
-    from model.classroom.debrief_numbers import (
+    from model.analysis.debrief_numbers import (
         compute,
         current_section,
         exercise_folder,
