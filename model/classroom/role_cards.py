@@ -32,9 +32,9 @@ from model.record.seeds import Record
 from model.vocabulary import AGENTS, DPRK, MEMBERS, NAMES, POWERS, TONES, InputError, Quarter
 from model.world.diplomacy import DiplomacyModel, model_from_scenario
 from model.world.initial import ENGAGEMENT, INDEX, PRESSURE, cached_record
+from model.world.levers import LEVERS
 from model.world.parameters import Parameters, default_parameters
 from model.world.scenario import Scenario, load_scenario
-from model.world.shocks import SHOCK_TYPES
 from model.world.warmstart import HISTORY_FILE, POOL, starting_state
 
 START = "2024Q1"
@@ -284,6 +284,31 @@ FACT_WORDS: dict[str, Callable[[str], str | None]] = {
     "traditional_supporter_of_prk": lambda v: (
         "A traditional backer of the DPRK." if v == "yes" else None
     ),
+    "dialogue_partner_moratorium": lambda v: (
+        "Had a moratorium on new dialogue partners." if v == "yes" else None
+    ),
+    "korean_peninsula_stance": lambda v: (
+        "Keeps a careful neutrality on the Korean Peninsula, for fear of upsetting the DPRK."
+        if v == "neutral_cautious"
+        else None
+    ),
+    "dprk_denuclearisation_stance": lambda v: (
+        "Insists that the DPRK keep its denuclearisation pledges and respect the Security "
+        "Council's resolutions."
+        if v == "consistent"
+        else None
+    ),
+    "kept_dprk_in_arf": lambda v: (
+        "Resisted pressure to expel the DPRK from the ASEAN Regional Forum." if v == "yes" else None
+    ),
+    "committee_in_dprk": lambda v: (
+        "Its members' embassies in Pyongyang form an ASEAN Committee there (since 2012)."
+        if v == "since_2012"
+        else None
+    ),
+    "hedging_us_china": lambda v: (
+        "Hedges between the United States and China." if v == "yes" else None
+    ),
     "asean_bridge_role": lambda v: (
         "Advised to use ASEAN as a bridge to Pyongyang." if v == "recommended" else None
     ),
@@ -521,8 +546,9 @@ def _power_lines(data: CardData, code: str) -> list[str]:
         else "argues against criticism of the DPRK"
     )
     return [
-        f"Would like ASEAN's language at about tone {wanted} ({TONES[wanted]}); before each "
-        f"meeting it {push}, harder on the year's chair.",
+        f"A member with its pressure would want ASEAN's language at about tone {wanted} "
+        f"({TONES[wanted]}) in calm times; before each meeting it {push}, harder on the "
+        "year's chair.",
         f"Lobbying strength {lobbying[code]:.2f}: number {rank} of the five outside powers.",
         "Has no seat at ASEAN's table: it cannot block a text, only lobby the members.",
     ]
@@ -616,7 +642,7 @@ h1 { font-size: 1.4em; } .intro { max-width: 60em; }
 .card h3 { margin: 0.55em 0 0.1em 0; font-size: 0.95em; }
 .card ul { margin: 0; padding-left: 1.2em; }
 .card li { font-size: 0.88em; }
-.card ul.sources li { font-size: 0.75em; color: #333; }
+ul.sources li { font-size: 0.75em; color: #333; }
 @page { size: A4; margin: 12mm; }
 @media print {
   body { margin: 0; font-size: 10.5pt; }
@@ -687,14 +713,54 @@ def read_roles(path: Path) -> tuple[Quarter | None, dict[str, str]]:
     return quarter, objectives
 
 
-def _shock_line(shock) -> str:
-    who = shock.actor or shock.host
-    what = SHOCK_TYPES[shock.type].meaning.rstrip(".")
+SHOCK_WORDS: dict[str, str] = {
+    "missile_test": "the DPRK launches ballistic missiles",
+    "icbm_test": "the DPRK tests an intercontinental ballistic missile",
+    "nuclear_test": "the DPRK conducts a nuclear test",
+    "armed_attack": "a DPRK military attack",
+    "unsc_resolution": "the UN Security Council adopts a sanctions resolution",
+    "us_dprk_summit": "a US-DPRK leaders' summit",
+    "inter_korean_summit": "a summit of the two Koreas",
+    "talks": "talks with the DPRK make progress",
+    "dprk_delegation": "DPRK delegations visit",
+    "incident": "an incident sours relations with the DPRK",
+    "break_relations": "relations with the DPRK broken off",
+    "restore_relations": "relations with the DPRK restored",
+    "alliance": "{actor} moves closer to the DPRK",
+    "strain": "{actor}'s relations with the DPRK cool",
+    "chair_change": "the ASEAN chair changes hands",
+    "accession": "a new member joins ASEAN",
+}
+"""A scenario's shocks in words for the cards' introduction."""
+LEVER_WORDS: dict[str, str] = {
+    "sanctions_tightness": "the enforcement of UN sanctions",
+    "us_pressure": "Washington's lobbying of ASEAN",
+    "china_shield": "China's shielding of the DPRK",
+    "russia_alignment": "Russia's alignment with the DPRK",
+    "dprk_outreach": "the DPRK's propensity to send delegations",
+    "dprk_provocation": "the DPRK's propensity to launch and test",
+    "asean_centrality": "the weight members give each other",
+}
+
+
+def shock_line(shock) -> str:
+    """One scenario shock in words, e.g. '2026Q2: a US-DPRK leaders' summit, hosted by
+    Vietnam (hypothetical summit in Hanoi)'."""
     if shock.type == "lever":
-        what = f"{shock.lever.replace('_', ' ')} set to {shock.value:g}"
-    elif who:
-        what = f"{what} ({NAMES.get(who, who)})"
-    return f"{shock.quarter}: {what}" + (f" — {shock.note}" if shock.note else "")
+        lever = LEVERS[shock.lever]
+        what = (
+            f"{LEVER_WORDS.get(lever.name, lever.name.replace('_', ' '))} set to "
+            f"{shock.value:g} (default {lever.default:g})"
+        )
+    else:
+        what = SHOCK_WORDS.get(shock.type, shock.type.replace("_", " "))
+        if "{actor}" in what:
+            what = what.format(actor=NAMES.get(shock.actor or "", "an outside power"))
+        elif shock.host:
+            what += f", hosted by {NAMES.get(shock.host, shock.host)}"
+        elif shock.actor and shock.actor != DPRK and shock.type != "unsc_resolution":
+            what += f" ({NAMES.get(shock.actor, shock.actor)})"
+    return f"{shock.quarter}: {what}" + (f" \u2014 {shock.note}" if shock.note else "")
 
 
 def cards_page(data: CardData) -> str:
@@ -714,8 +780,15 @@ def cards_page(data: CardData) -> str:
         + ". Stances run from 0 to "
         "1.</p>",
     ]
+    standing = _facts(data.record, "ASEAN", set())
+    if standing:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in standing)
+        intro.append(f"<p>ASEAN's standing positions (the record):</p><ul>{items}</ul>")
+    sources = _sources(data.record, set(data.record.articles["article"]))
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in sources)
+    intro.append(f'<p>Sources (the record\'s five articles):</p><ul class="sources">{items}</ul>')
     if before:
-        items = "".join(f"<li>{html.escape(_shock_line(s))}</li>" for s in before)
+        items = "".join(f"<li>{html.escape(shock_line(s))}</li>" for s in before)
         intro.append(f"<p>Already happened in this exercise before {ex.at}:</p><ul>{items}</ul>")
     cards = "\n".join(_card(data, code) for code in order)
     return (

@@ -92,6 +92,7 @@ def test_each_card_prints_on_one_a4_page(browser, tmp_path, which):
     assert all(u.startswith("file://") for u in requests)  # nothing fetched from a network
     if shots := os.environ.get("ASEAN_SIM_SHOTS"):  # for a person to look at the cards
         (Path(shots) / f"{which}.pdf").write_bytes(pdf)
+        page.locator(".intro").screenshot(path=f"{shots}/{which}-intro.png")
         for code in ("LAO", "PRK", "USA"):
             page.locator(f"#card-{code}").screenshot(path=f"{shots}/{which}-{code}.png")
     page.close()
