@@ -54,12 +54,19 @@ def _pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
 
+EXERCISES = sorted(p.parent.name for p in (ROOT / "scenarios" / "classroom").glob("*/roles.csv"))
 PAGES = {
     "default": lambda: role_cards_html(exercise=default_exercise()),
-    "seventh_nuclear_test": lambda: role_cards_html(
-        exercise=load_exercise(ROOT / "scenarios" / "classroom" / "seventh_nuclear_test")
-    ),
+    **{
+        name: (
+            lambda name=name: role_cards_html(
+                exercise=load_exercise(ROOT / "scenarios" / "classroom" / name)
+            )
+        )
+        for name in EXERCISES
+    },
 }
+"""The free-play cards and every exercise's cards (their own quarter and objectives)."""
 
 
 @pytest.mark.parametrize("which", PAGES)
