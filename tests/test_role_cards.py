@@ -146,3 +146,25 @@ def test_cli_refuses_a_card_quarter_outside_the_exercise(tmp_path, capsys):
     assert code == 2 and not out.exists()
     assert "2029Q1 is outside" in capsys.readouterr().err
     assert main(["role-cards", "--at", "2024Q9", "--out", str(out)]) == 2 and not out.exists()
+
+
+def test_cards_follow_the_parameters():
+    hawkish = default_parameters().replace(pressure_prior=0.9, veto_engagement=0.0)
+    assert role_cards_html(hawkish, runs=4) != role_cards_html(runs=4)
+
+
+@pytest.mark.parametrize(
+    "folder", sorted(p.parent for p in EXERCISES.glob("*/roles.csv")), ids=lambda p: p.name
+)
+def test_each_exercise_names_its_teams_and_card_quarter(folder):
+    """roles.csv and the exercise agree: its teams are the ones the steps name, and its
+    cards describe a meeting quarter inside the scenario's period."""
+    quarter, objectives = read_roles(folder / "roles.csv")
+    exercise = load_exercise(folder)
+    assert quarter is not None and exercise.scenario.start <= quarter <= exercise.scenario.end
+    assert quarter.q in (3, 4)  # the ministerial meeting or the summit
+    guide = (folder / "README.md").read_text(encoding="utf-8")
+    assert f"role-cards --exercise {folder.name}" in guide.replace("\n", " ").replace("  ", " ")
+    assert f"start of {quarter}" in guide
+    for code in objectives:
+        assert code in guide, f"{folder.name}: team {code} is not in the steps"

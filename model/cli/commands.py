@@ -298,7 +298,12 @@ def _cmd_classroom(args: argparse.Namespace) -> int:
 
 
 def _cmd_role_cards(args: argparse.Namespace) -> int:
-    from model.classroom.role_cards import default_exercise, load_exercise, write_role_cards
+    from model.classroom.role_cards import (
+        START,
+        default_exercise,
+        load_exercise,
+        write_role_cards,
+    )
     from model.vocabulary import Quarter
 
     if args.at is not None:
@@ -311,7 +316,7 @@ def _cmd_role_cards(args: argparse.Namespace) -> int:
 
         exercise = load_exercise(exercise_folder(args.exercise), args.at)
     else:
-        exercise = default_exercise(args.at or "2024Q1")
+        exercise = default_exercise(args.at or START)
     print(f"role cards ({exercise.at}) -> {write_role_cards(args.out, exercise)}")
     return 0
 
