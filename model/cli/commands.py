@@ -1,7 +1,8 @@
 """The ``asean-sim`` command line (README, "Command line"): a thin layer over the modules.
 
 Exit codes: 0 success, 2 bad input (the message names file, key and what was expected,
-or the output path and why it is not ours to replace), 1 internal error, 130 or 143
+or the output path and why it is not ours to replace), 1 internal error (or, for
+``debrief-numbers --check``, a debrief whose numbers are stale), 130 or 143
 interrupted by SIGINT or SIGTERM (nothing half-written is kept).
 """
 
