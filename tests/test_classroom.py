@@ -12,7 +12,6 @@ import pytest
 from model.classroom.cards import CARDS, GameOver, move_lever, play_card
 from model.classroom.figures import network_figure, stances_figure, tie_graph, tone_figure
 from model.classroom.narrate import describe_draft, describe_statement, latest_statement
-from model.classroom.role_cards import role_cards_html, write_role_cards
 from model.classroom.roleplay import TeamPosition, analyse_meeting, describe_shift
 from model.classroom.session import ClassroomModel, scenario_choices, scenarios_dir
 from model.vocabulary import AGENTS, MEMBERS
@@ -165,25 +164,6 @@ def test_network_has_integer_nodes_with_codes_and_figures_draw():
     texts = [t.get_text() for t in tone_figure(model).axes[0].texts]
     assert "Missile test" in texts and "LAO" in texts
     assert network_figure(model).axes and stances_figure(model).axes
-
-
-def test_role_cards_page(tmp_path):
-    page = role_cards_html()
-    assert len(re.findall(r'<section class="card"', page)) == len(AGENTS) == 17
-    for code in AGENTS:
-        assert f'id="card-{code}"' in page
-    assert "http" not in page and "<script" not in page and "<link" not in page
-    assert "004_e4ddf58322e5607c" in page  # facts cite the record's articles
-    assert page.count("Red line") >= len(MEMBERS) + 1  # members and the DPRK; powers lobby
-    written = write_role_cards(tmp_path / "print" / "cards.html")
-    assert written.read_text(encoding="utf-8") == page
-
-
-def test_role_cards_follow_the_parameters():
-    from model.world.parameters import default_parameters
-
-    hawkish = default_parameters().replace(pressure_prior=0.9, veto_engagement=0.0)
-    assert role_cards_html(hawkish) != role_cards_html()
 
 
 def test_picker_lists_every_scenario_and_exercise():

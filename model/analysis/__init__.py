@@ -1,6 +1,7 @@
 """Questions asked of many runs: comparing scenarios (compare), sweeping levers (sweep),
 calibrating parameters to the record (calibrate, abc, calibration_report) and scoring
-the model against history (backtest, scores).
+the model against history (backtest, scores); and the model numbers the classroom
+exercises' debriefs quote (debrief_numbers).
 
 Layer 6: imports runs, world, record and below, never the CLI.
 """
