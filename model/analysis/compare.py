@@ -32,6 +32,7 @@ from scipy import stats
 from model.runs.outcomes import Outcomes
 from model.vocabulary import (
     GRAVE,
+    MEETING_QUARTER,
     MEETINGS,
     MEMBERS,
     METRICS,
@@ -39,6 +40,7 @@ from model.vocabulary import (
     TONE_LABELS,
     VOICES,
     InputError,
+    Quarter,
 )
 from model.world.scenario import Scenario, load_scenario
 
@@ -302,12 +304,15 @@ def scenarios_figure(arms: Sequence[Arm], path: Path) -> Path:
     """Each scenario's summit tone, mean member pressure and engagement over time
     (mean, 10-90% band across replicates)."""
     plt = _plt()
+    from model.runs.plots import quarter_x
+
     fig, axes = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
     for k, arm in enumerate(arms):
         out, color = arm.outcomes, COLORS[k % len(COLORS)]
         label = f"{arm.scenario.name}"
-        _band(axes[0], np.array(out.years, dtype=float), out.tone[:, :, SUMMIT], color, label)
-        when = np.array([q.year + (q.q - 1) / 4 + 0.125 - 0.5 for q in out.quarters])
+        summits = np.array([quarter_x(Quarter(y, MEETING_QUARTER["summit"])) for y in out.years])
+        _band(axes[0], summits, out.tone[:, :, SUMMIT], color, label)
+        when = np.array([quarter_x(q) for q in out.quarters])
         for ax, metric in zip(axes[1:], ("mean_pressure", "mean_engagement"), strict=True):
             _band(ax, when, out.metrics[:, :, METRICS.index(metric)], color, label)
     axes[0].set_ylim(-0.2, 4.2)
@@ -457,7 +462,7 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path | None = None
     ``<out>/runs/<name>/`` when their manifest matches; otherwise runs the scenario into
     ``<out>/runs/<name>/``. Writes into ``out``: ``scenarios.png``, ``members.png``,
     ``differences.csv``, ``member_differences.csv``, ``replicates.parquet``,
-    ``report.md`` and ``manifest.json``. Returns ``out``.
+    ``report.md``, ``report.html`` and ``manifest.json``. Returns ``out``.
     """
     from model.files.safe_output import replace_folder
 
@@ -483,8 +488,10 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path | None = None
         replicate_frame(arms).to_parquet(staging / "replicates.parquet", index=False)
         (staging / "report.md").write_text(render_report(arms, table, figures),
                                            encoding="utf-8")
+        from model.runs.html import write_html_report
+
         files = [*figures, "differences.csv", "member_differences.csv", "replicates.parquet",
-                 "report.md", "manifest.json"]
+                 "report.md", write_html_report(staging), "manifest.json"]
         (staging / "manifest.json").write_text(
             json.dumps(_manifest(arms, files), indent=2, sort_keys=True) + "\n",
             encoding="utf-8")

@@ -3,6 +3,8 @@ stances, DPRK exchanges per member and year, and the record's timeline."""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -11,19 +13,44 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from model.record.targets import model_meeting
 from model.runs.outcomes import Outcomes
-from model.vocabulary import MEETINGS, NAMES, TONE_LABELS
+from model.vocabulary import MEETINGS, NAMES, TONE_LABELS, VOICES, Quarter
 
-TONE_COLORS = ["#4575b4", "#91bfdb", "#fee090", "#fc8d59", "#d73027"]
-"""A diverging palette: cool for welcoming language, hot for condemnation."""
-MEETING_STYLE = {"ministerial": ("#1f77b4", "Ministerial (Q3)"), "summit": ("#d62728",
-                                                                         "Summit (Q4)")}
+TONE_WORDS = ("welcomes engagement", "urges restraint", "concern", "serious concern",
+              "grave concern, condemns")
+"""The README's words for each tone, short enough for a legend."""
+
+OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermilion": "#D55E00", "purple": "#CC79A7", "black": "#000000"}
+"""Okabe and Ito's palette, told apart under every common colour-vision deficiency."""
+TONE_COLORS = ["#fde725", "#7ad151", "#22a884", "#2a788e", "#414487"]
+"""Tone 0 (welcomes) to 4 (grave), light to dark: viridis, a sequential palette readable
+under colour-vision deficiencies and in greyscale."""
+NO_TEXT_COLOR = "0.85"
+VOICE_COLORS = {"consensus": OKABE_ITO["green"], "split": OKABE_ITO["orange"],
+                "none": NO_TEXT_COLOR}
+VOICE_LABELS = {"consensus": "consensus (the members as one)",
+                "split": "split (chairman's text for some)", "none": "no agreed text"}
+MEETING_STYLE = {"ministerial": (OKABE_ITO["blue"], "Ministerial (Q3)"),
+                 "summit": (OKABE_ITO["vermilion"], "Summit (Q4)")}
+STANCE_STYLE = {"pressure": (OKABE_ITO["vermilion"], "pressure"),
+                "engagement": (OKABE_ITO["blue"], "engagement")}
+STANCE_LINES = {"pressure": "-", "engagement": (0, (3, 1.5))}
+Z_80 = 1.2815515655446004
+"""The normal quantile of 0.9: mean ± Z_80·SE is the 10-90% interval of a mean."""
 DPI = 110
 
 
-def save_figure(fig: plt.Figure, path: Path) -> Path:
+def quarter_x(quarter: Quarter) -> float:
+    """Where a quarter sits on a time axis in years: the middle of its three months
+    (2024Q1 spans 2024.0-2024.25 and is drawn at 2024.125). Every figure uses this."""
+    return quarter.year + (quarter.q - 1) / 4 + 0.125
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
     """Write a PNG stamped Software=asean-sim (not matplotlib's versioned stamp: same bytes
     every run; the stamp is how a later write knows the file is ours) and free the figure."""
     from model.files.safe_output import PNG_SOFTWARE
@@ -34,69 +61,206 @@ def save_figure(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def _shade_chairs(ax: plt.Axes, chairs: dict[int, str], years: list[int], top: float) -> None:
+def _year_ticks(ax: plt.Axes, first: int, last: int, most: int = 9) -> None:
+    """Year ticks at each 1 January, every year or every few so at most ``most`` labels."""
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if (last - first) // s + 1 <= most)
+    years = [y for y in range(first, last + 1) if y % step == 0 or step == 1]
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_xticks([y for y in range(first, last + 2)], minor=True)
+
+
+def _chair_labels(ax: plt.Axes, chairs: dict[int, str], years: list[int]) -> None:
     for i, year in enumerate(years):
         if i % 2 == 0:
-            ax.axvspan(year - 0.5, year + 0.5, color="0.93", zorder=0)
-        ax.text(year, top, chairs.get(year, ""), ha="center", va="bottom",
-                fontsize=8 if len(years) <= 12 else 6.5, color="0.3",
-                rotation=0 if len(years) <= 12 else 90)
+            ax.axvspan(year - 0.5, year + 0.5, color="0.94", zorder=0)
+        ax.text(year, 1.01, chairs.get(year, ""), transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8 if len(years) <= 14 else 6.5, color="0.25",
+                rotation=0 if len(years) <= 14 else 90)
 
 
-def tone_figure(out: Outcomes, path: Path, title: str,
-                observed: pd.DataFrame | None = None) -> Path:
-    """Statement tone per meeting and year (mean, 10-90% band), chairs marked, and the
-    probability of grave-concern language and of a split or missing text."""
+def observed_statements(first: int, last: int) -> pd.DataFrame:
+    """The real texts of ``first``-``last`` to set beside simulated ones: the calibration
+    record (seeds/statements.csv) and the independent validation record
+    (seeds/validation/statements.csv, one text per year and meeting, chosen as the
+    backtest chooses it). Columns: year, meeting (simulated), tone (NaN: no text), voice,
+    record ("calibration" or "validation")."""
+    from model.analysis.scores import validation_occasions
+    from model.record.validation import load_validation_statements
+    from model.world.initial import cached_record
+
+    st = cached_record().statements
+    st = st[(st["year"] >= first) & (st["year"] <= last)]
+    rows = [(int(y), model_meeting(m), float(t), str(v), "calibration")
+            for y, m, t, v in zip(st["year"], st["meeting"], st["tone"], st["voice"],
+                                  strict=True)]
+    rows += [(o.year, o.meeting, np.nan if o.tone is None else float(o.tone), o.voice,
+              "validation")
+             for o in validation_occasions(load_validation_statements())
+             if first <= o.year <= last]
+    return pd.DataFrame(rows, columns=["year", "meeting", "tone", "voice", "record"])
+
+
+def tone_probabilities(out: Outcomes, meeting: str) -> np.ndarray:
+    """(6, years): the share of replicates whose text at ``meeting`` has tone 0..4, and
+    (last row) the share with no agreed text; each column sums to 1."""
+    tone = out.tone[:, :, MEETINGS.index(meeting)]
+    probs = [(tone == level).mean(axis=0) for level in range(len(TONE_LABELS))]
+    return np.vstack([*probs, np.isnan(tone).mean(axis=0)])
+
+
+def voice_probabilities(out: Outcomes, meeting: str) -> np.ndarray:
+    """(3, years): P(consensus), P(split), P(none) at ``meeting``; columns sum to 1."""
+    return np.vstack([out.prob_voice(v, meeting) for v in VOICES])
+
+
+def mean_tone_interval(out: Outcomes, meeting: str) -> tuple[np.ndarray, ...]:
+    """Per year: the mean tone of the texts at ``meeting`` and the 10-90% normal interval
+    of that mean (its Monte Carlo uncertainty, not the spread of the integer tones)."""
+    tone = out.tone[:, :, MEETINGS.index(meeting)]
+    n = np.isfinite(tone).sum(axis=0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(tone, axis=0)
+        se = np.nanstd(tone, axis=0, ddof=1) / np.sqrt(n)
+    se = np.where(n > 1, se, np.nan)
+    return mean, mean - Z_80 * se, mean + Z_80 * se
+
+
+def _observed_markers(ax: plt.Axes, seen: pd.DataFrame, meeting: str, color: str,
+                      y: Callable[[pd.Series], np.ndarray] | None = None) -> None:
+    """Real texts at one meeting: stars (calibration record), circles (validation record;
+    hollow for a split chairman's text), a cross where there was no text."""
+    seen = seen[seen["meeting"] == meeting]
+    for record, marker, size in (("calibration", "*", 190), ("validation", "o", 70)):
+        rows = seen[(seen["record"] == record) & seen["tone"].notna()]
+        if rows.empty:
+            continue
+        hollow = (rows["voice"] == "split").to_numpy()
+        where = rows["tone"].to_numpy() if y is None else y(rows)
+        for mask, face in ((~hollow, color), (hollow, "white")):
+            if mask.any():
+                ax.scatter(rows["year"].to_numpy()[mask], where[mask], marker=marker, s=size,
+                           facecolor=face, edgecolor="black", linewidth=1.0, zorder=6,
+                           clip_on=False)
+    missing = seen[seen["tone"].isna()]
+    if not missing.empty and y is None:
+        ax.scatter(missing["year"], np.full(len(missing), -0.15), marker="x", s=60,
+                   color="black", zorder=6, clip_on=False)
+
+
+def tone_figure(out: Outcomes, title: str, observed: pd.DataFrame | None = None) -> Figure:
+    """Statement tone per year: the mean tone at each meeting with the 10-90% interval of
+    the mean, the probability of each tone level and of each voice, chairs named above,
+    and the real texts where the record has them."""
     years = np.array(out.years)
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True,
-                                 gridspec_kw={"height_ratios": [3, 1.4]})
-    _shade_chairs(ax, out.chairs, out.years, 4.35)
+    seen = observed if observed is not None else pd.DataFrame(
+        columns=["year", "meeting", "tone", "voice", "record"])
+    many = len(years) > 14
+    fig, axes = plt.subplots(
+        4, 1, figsize=(11 if many else 9.5, 10.5), sharex=True,
+        gridspec_kw={"height_ratios": [2.6, 1.5, 1.5, 1.3], "hspace": 0.18})
+    ax = axes[0]
+    _chair_labels(ax, out.chairs, out.years)
     for k, meeting in enumerate(MEETINGS):
         color, label = MEETING_STYLE[meeting]
-        tone = out.tone[:, :, k]
-        with np.errstate(all="ignore"):
-            mean = np.nanmean(tone, axis=0)
-            lo, hi = np.nanpercentile(tone, [10, 90], axis=0)
-        shift = -0.08 if k == 0 else 0.08
-        ax.fill_between(years + shift, lo, hi, color=color, alpha=0.15, step="mid")
-        ax.plot(years + shift, mean, "o-", color=color, label=f"{label}: mean, 10-90% band")
-    if observed is not None and not observed.empty:
-        ax.scatter(observed["year"], observed["tone"], marker="*", s=140, color="black",
-                   zorder=5, label="Observed (seeds/statements.csv)")
-    ax.set_ylim(-0.3, 4.7)
-    ax.set_yticks(range(5), list(TONE_LABELS))
-    ax.set_ylabel("Tone of ASEAN's statement")
-    ax.set_title(title, loc="left", fontsize=11)
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
-    ax.text(1.0, 1.01, "chair of each year", transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=7, color="0.4")
-    bottom = np.zeros(len(years))
-    for level, color in enumerate(TONE_COLORS):
-        share = out.prob_tone(level)
-        bx.bar(years, share, bottom=bottom, width=0.7, color=color, label=TONE_LABELS[level])
-        bottom += share
-    bx.bar(years, out.prob_voice("none"), bottom=bottom, width=0.7, color="0.6",
-           label="no agreed text")
-    split = out.prob_voice("split")
-    if split.any():
-        bx.plot(years, split, "k^--", ms=5, lw=0.8, label="split (chair's text)")
-    bx.set_ylim(0, 1)
-    bx.set_ylabel("Summit: P(tone)")
-    bx.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    bx.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 12 else 0)
-    return save_figure(fig, path)
+        mean, lo, hi = mean_tone_interval(out, meeting)
+        shift = -0.1 if k == 0 else 0.1
+        ax.fill_between(years + shift, lo, hi, color=color, alpha=0.25, lw=0)
+        ax.plot(years + shift, mean, "o-", color=color, ms=4, lw=1.8,
+                label=f"{label}: simulated mean tone, 10-90% interval of the mean")
+        _observed_markers(ax, seen.assign(year=seen["year"] + shift), meeting, color)
+    ax.set_ylim(-0.3, 4.3)
+    ax.set_yticks(range(len(TONE_LABELS)), list(TONE_LABELS))
+    ax.set_ylabel("tone (0-4 scale)")
+    ax.set_title(title, loc="left", fontsize=11, pad=16 if not many else 28)
+    handles, _labels = ax.get_legend_handles_labels()
+    if (seen["record"] == "calibration").any():
+        handles.append(plt.Line2D([], [], marker="*", ls="", mfc="0.5", mec="black", ms=12,
+                                  label="real text, calibration record (seeds/statements.csv)"))
+    if (seen["record"] == "validation").any():
+        handles.append(plt.Line2D([], [], marker="o", ls="", mfc="0.5", mec="black", ms=7,
+                                  label="real text, validation record (seeds/validation/)"))
+    if (seen["voice"] == "split").any():
+        handles.append(plt.Line2D([], [], marker="o", ls="", mfc="white", mec="black", ms=7,
+                                  label="hollow: a split chairman's text"))
+    if seen["tone"].isna().any():
+        handles.append(plt.Line2D([], [], marker="x", ls="", color="black", ms=7,
+                                  label="real meeting without a text"))
+    ax.legend(handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              frameon=False)
+    ax.text(1.0, 1.01 if not many else 1.1, "chair", transform=ax.transAxes, ha="left",
+            va="bottom", fontsize=7, color="0.4")
+    for bx, meeting in zip(axes[1:3], MEETINGS, strict=True):
+        probs = tone_probabilities(out, meeting)
+        bottom = np.zeros(len(years))
+        for level, share in enumerate(probs):
+            last = level == len(probs) - 1
+            bx.bar(years, share, bottom=bottom, width=0.8, lw=0.4,
+                   color=NO_TEXT_COLOR if last else TONE_COLORS[level],
+                   hatch="//" if last else None, edgecolor="0.5" if last else "white",
+                   label="no agreed text" if last else f"{level} {TONE_WORDS[level]}")
+            bottom += share
+        cumulative = np.vstack([np.zeros(len(years)), np.cumsum(probs, axis=0)])
+        centre = {y: (cumulative[:-1, j] + cumulative[1:, j]) / 2 for j, y in enumerate(years)}
+
+        def middle(rows: pd.DataFrame, centre=centre) -> np.ndarray:
+            return np.array([centre[y][int(t)] for y, t in zip(rows["year"], rows["tone"],
+                                                                strict=True)])
+
+        _observed_markers(bx, seen[seen["year"].isin(years)], meeting, "white", y=middle)
+        bx.set_ylim(0, 1)
+        bx.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
+        bx.set_ylabel(f"{MEETING_STYLE[meeting][1].split()[0]}\nP(tone)")
+        if meeting == MEETINGS[0]:
+            bx.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                      frameon=False, title="tone of the text (marker: real text)",
+                      title_fontsize=7.5)
+    cx = axes[3]
+    width = 0.38
+    for k, meeting in enumerate(MEETINGS):
+        bottom = np.zeros(len(years))
+        for voice, share in zip(VOICES, voice_probabilities(out, meeting), strict=True):
+            cx.bar(years + (k - 0.5) * width, share, bottom=bottom, width=width,
+                   color=VOICE_COLORS[voice], edgecolor="0.5" if voice == "none" else "white",
+                   hatch="//" if voice == "none" else None, lw=0.4,
+                   label=VOICE_LABELS[voice] if k == 0 else None)
+            bottom += share
+        # the real text's voice, marked in the middle of its segment
+        cumulative = np.vstack([np.zeros(len(years)),
+                                np.cumsum(voice_probabilities(out, meeting), axis=0)])
+        for _, row in seen[(seen["meeting"] == meeting) & seen["year"].isin(years)].iterrows():
+            j, v = list(years).index(row["year"]), VOICES.index(row["voice"])
+            cx.scatter(row["year"] + (k - 0.5) * width, cumulative[v:v + 2, j].mean(),
+                       marker="*" if row["record"] == "calibration" else "o",
+                       s=120 if row["record"] == "calibration" else 45, facecolor="white",
+                       edgecolor="black", zorder=6, clip_on=False)
+    cx.text(years[0] - 0.5 * width, 1.02, "M", ha="center", va="bottom", fontsize=7)
+    cx.text(years[0] + 0.5 * width, 1.02, "S", ha="center", va="bottom", fontsize=7)
+    cx.set_ylim(0, 1)
+    cx.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
+    cx.set_ylabel("P(voice)")
+    cx.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              title="voice (M ministerial, S summit)", title_fontsize=7.5)
+    cx.set_xlabel("year")
+    cx.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    shown = years if not many else years[years % 2 == 0]
+    cx.set_xticks(shown, [str(y) for y in shown])
+    return fig
 
 
-def stances_figure(out: Outcomes, path: Path, title: str) -> Path:
-    """Each member's pressure and engagement over time (median, 10-90% band)."""
-    labels = [str(q) for q in out.quarters]
-    x = np.arange(len(labels))
+def stances_figure(out: Outcomes, title: str) -> Figure:
+    """Each member's pressure and engagement over time (median and 10-90% of replicates),
+    one small panel per member on a shared 0-1 scale, quarters at their true dates."""
+    x = np.array([quarter_x(q) for q in out.quarters])
     n = len(out.members)
     cols = 4
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.2 * rows), sharex=True, sharey=True)
+    rows = int(np.ceil((n + 1) / cols))  # one spare panel holds the legend
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.3 * rows + 0.6), sharex=True,
+                             sharey=True)
+    first, last = out.years[0], out.years[-1]
     for i, (ax, member) in enumerate(zip(axes.flat, out.members, strict=False)):
-        for c, (name, color) in enumerate((("pressure", "#d62728"), ("engagement", "#2ca02c"))):
+        for c, name in enumerate(STANCE_STYLE):
+            color, label = STANCE_STYLE[name]
             values = out.stances[:, :, i, c].astype(float)
             present = ~np.isnan(values).all(axis=0)  # e.g. Timor-Leste before accession
             if not present.any():
@@ -104,48 +268,90 @@ def stances_figure(out: Outcomes, path: Path, title: str) -> Path:
             lo, med, hi = np.full((3, values.shape[1]), np.nan)
             lo[present], med[present], hi[present] = np.nanpercentile(
                 values[:, present], [10, 50, 90], axis=0)
-            ax.fill_between(x, lo, hi, color=color, alpha=0.2)
-            ax.plot(x, med, color=color, label=name,
-                    marker="o" if present.sum() < 4 else None, markersize=3)
-        ax.set_title(NAMES[member], fontsize=9)
-        ax.set_ylim(0, 1)
-    for ax in list(axes.flat)[n:]:
+            ax.fill_between(x, lo, hi, color=color, alpha=0.2, lw=0)
+            # clip_on=False and a y-range a little wider than 0-1: a stance at 0 or 1 is
+            # drawn in full above the axis line, never hidden by it
+            # engagement dashed, on top: where the two coincide both stay visible
+            ax.plot(x, med, color=color, lw=2.0, label=label, clip_on=False, zorder=4 + c,
+                    ls=STANCE_LINES[name], marker="o" if present.sum() < 4 else None,
+                    markersize=3)
+        ax.set_title(NAMES[member], fontsize=9, pad=3)
+        ax.set_ylim(-0.06, 1.06)
+        ax.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
+        ax.grid(axis="y", color="0.9", lw=0.6)
+        ax.set_xlim(first, last + 1)
+        _year_ticks(ax, first, last, most=5)
+        ax.tick_params(labelsize=8)
+    spare = list(axes.flat)[n:]
+    for ax in spare:
         ax.axis("off")
-    ticks = x[:: max(1, len(x) // 4)]
+    handles = [plt.Line2D([], [], color=c, lw=2.5, ls=STANCE_LINES[name],
+                          label=f"{label} (median)")
+               for name, (c, label) in STANCE_STYLE.items()]
+    handles.append(plt.Rectangle((0, 0), 1, 1, color="0.5", alpha=0.3,
+                                 label="10-90% of replicates"))
+    spare[0].legend(handles=handles, loc="center", fontsize=9, frameon=False,
+                    title="stance toward the DPRK")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("stance (0-1)", fontsize=8)
     for ax in axes[-1]:
-        ax.set_xticks(ticks, [labels[t] for t in ticks], fontsize=7)
-    axes.flat[0].legend(fontsize=7, loc="lower left")
-    fig.suptitle(f"{title}: member stances toward the DPRK (median, 10-90% band)",
-                 x=0.01, ha="left", fontsize=11)
+        ax.set_xlabel("year", fontsize=8)
+    for ax in axes.flat:  # a panel above an empty one still shows its years
+        ax.xaxis.set_tick_params(labelbottom=True)
+    fig.suptitle(f"{title}: member stances toward the DPRK per quarter, on the model's 0-1 "
+                 "scale", x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
-    return save_figure(fig, path)
+    return fig
 
 
-def exchanges_figure(out: Outcomes, path: Path, title: str) -> Path:
-    """Mean DPRK exchanges (delegations both ways) per member and year, as a heat map."""
-    mean = out.exchanges.mean(axis=0).T  # members x years
-    fig, ax = plt.subplots(figsize=(1.0 + 0.6 * len(out.years), 4.6))
-    image = ax.imshow(mean, aspect="auto", cmap="Greens", vmin=0)
-    ax.set_yticks(range(len(out.members)), [NAMES[m] for m in out.members], fontsize=8)
-    ax.set_xticks(range(len(out.years)), [str(y) for y in out.years], fontsize=8,
-                  rotation=45 if len(out.years) > 12 else 0)
-    for (i, j), value in np.ndenumerate(mean):
-        if value >= 0.05 and len(out.years) <= 14:
-            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7,
-                    color="white" if value > mean.max() * 0.6 else "black")
-    fig.colorbar(image, ax=ax, label="mean exchanges per year")
-    ax.set_title(f"{title}: DPRK exchanges per member and year", loc="left", fontsize=11)
-    return save_figure(fig, path)
+def membership(out: Outcomes) -> np.ndarray:
+    """(years, members): whether each member belonged to ASEAN in any quarter of the year
+    (its stances are missing before it joined: Timor-Leste before 2025Q4)."""
+    present = ~np.isnan(out.stances[:, :, :, 0].astype(float)).all(axis=0)  # (Q, members)
+    year_of = np.array([out.years.index(q.year) for q in out.quarters])
+    return np.vstack([present[year_of == j].any(axis=0) for j in range(len(out.years))])
+
+
+def exchanges_figure(out: Outcomes, title: str) -> Figure:
+    """Mean DPRK exchanges (delegations both ways) per member and year, as a heat map;
+    years before a member joined are hatched grey, apart from a true zero."""
+    member = membership(out).T  # members x years
+    mean = np.ma.masked_array(out.exchanges.mean(axis=0).T, mask=~member)
+    many = len(out.years) > 14
+    fig, ax = plt.subplots(figsize=(max(8.0, 2.8 + 0.55 * len(out.years)), 5.2))
+    cmap = plt.get_cmap("YlGnBu").with_extremes(bad=NO_TEXT_COLOR)
+    top = max(1.0, float(mean.max()) if mean.count() else 1.0)
+    image = ax.imshow(mean, aspect="auto", cmap=cmap, vmin=0, vmax=top)
+    for i, j in zip(*np.nonzero(~member), strict=True):
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                   edgecolor="0.55", lw=0))
+    if not many:
+        for (i, j), value in np.ndenumerate(mean.filled(np.nan)):
+            if np.isfinite(value):
+                ax.text(j, i, "0" if value == 0 else f"{value:.1f}", ha="center", va="center",
+                        fontsize=7.5, color="white" if value > top * 0.55 else "black")
+    ax.set_yticks(range(len(out.members)), [NAMES[m] for m in out.members], fontsize=8.5)
+    shown = [j for j, y in enumerate(out.years) if not many or y % 2 == 0]
+    ax.set_xticks(shown, [str(out.years[j]) for j in shown], fontsize=8.5)
+    ax.set_xlabel("year")
+    ax.set_ylabel("ASEAN member")
+    fig.colorbar(image, ax=ax, label="mean exchanges per year (delegations, both ways)")
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=NO_TEXT_COLOR, hatch="///",
+                             edgecolor="0.55", label="not yet a member")]
+    if (~member).any():
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.1), fontsize=8,
+                  frameon=False)
+    ax.set_title(f"{title}\nDPRK exchanges per member and year (mean over replicates)",
+                 loc="left", fontsize=11)
+    return fig
 
 
 def run_figures(out: Outcomes, folder: Path, title: str,
                 observed: pd.DataFrame | None = None) -> list[Path]:
     """The three standard figures of a run, in ``folder``."""
-    return [
-        tone_figure(out, folder / "tone.png", title, observed),
-        stances_figure(out, folder / "stances.png", title),
-        exchanges_figure(out, folder / "exchanges.png", title),
-    ]
+    return [save_figure(tone_figure(out, title, observed), folder / "tone.png"),
+            save_figure(stances_figure(out, title), folder / "stances.png"),
+            save_figure(exchanges_figure(out, title), folder / "exchanges.png")]
 
 
 def timeline_figure(events: pd.DataFrame, chairs: pd.DataFrame, path: Path,
