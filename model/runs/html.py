@@ -60,8 +60,10 @@ def _inline(text: str) -> str:
             out.append(f"<code>{html.escape(part)}</code>")
             continue
         # a link is shown as its text and, when it differs, its target in brackets
-        part = LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2)
-                        else f"{m.group(1)} ({m.group(2)})", part)
+        part = LINK.sub(
+            lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})",
+            part,
+        )
         part = html.escape(part)
         part = BOLD.sub(r"<strong>\1</strong>", part)
         part = ITALIC.sub(r"<em>\1</em>", part)
@@ -85,8 +87,10 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
     head = "".join(cell("th", c) for c in header)
     body = "\n".join("<tr>" + "".join(cell("td", c) for c in row) + "</tr>" for row in rows)
-    return (f'<div class="table"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
-            "</tbody></table></div>")
+    return (
+        f'<div class="table"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
+        "</tbody></table></div>"
+    )
 
 
 def markdown_to_html(text: str, image: Callable[[str, str], str]) -> str:
@@ -135,8 +139,7 @@ def markdown_to_html(text: str, image: Callable[[str, str], str]) -> str:
                 elif items:  # a continuation line of the item above
                     items[-1] += " " + lines[i].strip()
                 i += 1
-            blocks.append("<ul>\n" + "\n".join(f"<li>{_inline(t)}</li>" for t in items)
-                          + "\n</ul>")
+            blocks.append("<ul>\n" + "\n".join(f"<li>{_inline(t)}</li>" for t in items) + "\n</ul>")
             continue
         alone = IMAGE.fullmatch(line.strip())
         if alone:
@@ -158,20 +161,28 @@ def embedded_image(folder: Path) -> Callable[[str, str], str]:
     def render(alt: str, src: str) -> str:
         path = (root / src).resolve()
         mime = MIME.get(path.suffix.lower())
-        if "://" in src or src.startswith("//") or not path.is_relative_to(root) \
-                or mime is None or not path.is_file():
+        if (
+            "://" in src
+            or src.startswith("//")
+            or not path.is_relative_to(root)
+            or mime is None
+            or not path.is_file()
+        ):
             return f"<p>[figure {html.escape(alt)} not embedded: {html.escape(src)}]</p>"
         data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return (f'<figure><img src="data:{mime};base64,{data}" alt="{html.escape(alt)}">'
-                f"<figcaption>{html.escape(src)}</figcaption></figure>")
+        return (
+            f'<figure><img src="data:{mime};base64,{data}" alt="{html.escape(alt)}">'
+            f"<figcaption>{html.escape(src)}</figcaption></figure>"
+        )
 
     return render
 
 
 def render_html(markdown: str, folder: Path) -> str:
     """The whole page: the report's markdown, with ``folder``'s figures embedded."""
-    title = next((m.group(2) for m in map(HEADING.match, markdown.splitlines()) if m),
-                 "asean-sim report")
+    title = next(
+        (m.group(2) for m in map(HEADING.match, markdown.splitlines()) if m), "asean-sim report"
+    )
     body = markdown_to_html(markdown, embedded_image(folder))
     return (
         "<!DOCTYPE html>\n"
@@ -185,8 +196,7 @@ def render_html(markdown: str, folder: Path) -> str:
     )
 
 
-def write_html_report(folder: Path, source: str = "report.md",
-                      name: str = "report.html") -> str:
+def write_html_report(folder: Path, source: str = "report.md", name: str = "report.html") -> str:
     """Write ``folder/name`` from ``folder/source``; return the name (for the manifest)."""
     markdown = (folder / source).read_text(encoding="utf-8")
     (folder / name).write_text(render_html(markdown, folder), encoding="utf-8")
