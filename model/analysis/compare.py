@@ -279,8 +279,9 @@ def replicate_frame(arms: Sequence[Arm]) -> pd.DataFrame:
 
 
 # --- figures ----------------------------------------------------------------------------------
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-          "#7f7f7f")
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000",
+          "#F0E442")
+"""Okabe and Ito's colour-blind-safe palette."""
 
 
 def _plt():
@@ -302,28 +303,32 @@ def _band(ax, x: np.ndarray, values: np.ndarray, color: str, label: str) -> None
 
 def scenarios_figure(arms: Sequence[Arm], path: Path) -> Path:
     """Each scenario's summit tone, mean member pressure and engagement over time
-    (mean, 10-90% band across replicates)."""
+    (tone: mean and the 10-90% interval of the mean; stances: mean, 10-90% band across
+    replicates)."""
     plt = _plt()
-    from model.runs.plots import quarter_x
+    from model.runs.plots import mean_tone_interval, quarter_x
 
     fig, axes = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
     for k, arm in enumerate(arms):
         out, color = arm.outcomes, COLORS[k % len(COLORS)]
         label = f"{arm.scenario.name}"
         summits = np.array([quarter_x(Quarter(y, MEETING_QUARTER["summit"])) for y in out.years])
-        _band(axes[0], summits, out.tone[:, :, SUMMIT], color, label)
+        mean, lo, hi = mean_tone_interval(out, "summit")  # tone is an integer: no band of it
+        axes[0].fill_between(summits, lo, hi, color=color, alpha=0.25, lw=0)
+        axes[0].plot(summits, mean, "o-", color=color, label=label, lw=1.6, ms=3)
         when = np.array([quarter_x(q) for q in out.quarters])
         for ax, metric in zip(axes[1:], ("mean_pressure", "mean_engagement"), strict=True):
             _band(ax, when, out.metrics[:, :, METRICS.index(metric)], color, label)
     axes[0].set_ylim(-0.2, 4.2)
     axes[0].set_yticks(range(5), list(TONE_LABELS))
-    axes[0].set_ylabel("summit statement tone")
-    axes[1].set_ylabel("mean member pressure")
-    axes[2].set_ylabel("mean member engagement")
+    axes[0].set_ylabel("summit tone (0-4 scale)")
+    axes[1].set_ylabel("mean member pressure (0-1)")
+    axes[2].set_ylabel("mean member engagement (0-1)")
     axes[2].set_xlabel("year")
     axes[0].legend(fontsize=8, loc="lower left")
     fig.suptitle(f"{len(arms)} scenarios, {arms[0].scenario.replicates} replicates each "
-                 f"(common random numbers, seed {arms[0].scenario.seed}): mean and 10-90% band",
+                 f"(common random numbers, seed {arms[0].scenario.seed})\nmean with the 10-90% "
+                 "interval of the mean (tone) or of the replicates (stances)",
                  x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
     from model.runs.plots import save_figure  # matplotlib only when a figure is drawn
@@ -331,11 +336,18 @@ def scenarios_figure(arms: Sequence[Arm], path: Path) -> Path:
     return save_figure(fig, path)
 
 
+MEMBER_UNITS = {"pressure": "scenario − reference\n(pressure, 0-1 scale)",
+                "engagement": "scenario − reference\n(engagement, 0-1 scale)",
+                "DPRK exchanges": "scenario − reference\n(delegations over the period)"}
+
+
 def members_figure(arms: Sequence[Arm], table: pd.DataFrame, path: Path) -> Path:
     """Per member, each scenario's paired difference from the first (95% CI)."""
     plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+
     outcomes = list(dict.fromkeys(table["outcome"]))
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 5.2), sharey=True)
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.6 * len(outcomes), 5.2), sharey=True)
     y = np.arange(len(MEMBERS))
     others = arms[1:]
     for ax, outcome in zip(np.atleast_1d(axes), outcomes, strict=True):
@@ -349,10 +361,14 @@ def members_figure(arms: Sequence[Arm], table: pd.DataFrame, path: Path) -> Path
                         color=COLORS[(k + 1) % len(COLORS)], label=arm.scenario.name)
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_title(f"{outcome}: difference", fontsize=10)
+        ax.set_xlabel(MEMBER_UNITS.get(outcome, "difference"))
+        ax.xaxis.set_major_locator(MaxNLocator(5))  # tick labels that do not run together
         ax.set_yticks(y, [NAMES[m] for m in MEMBERS], fontsize=8)
     first = np.atleast_1d(axes)[0]
     first.invert_yaxis()
-    first.legend(fontsize=8, loc="best")
+    handles, labels = first.get_legend_handles_labels()  # beside the title, over no point
+    fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.995, 1.0), fontsize=9,
+               ncol=min(3, len(labels)), frameon=False)
     fig.suptitle(f"Per-member differences against {arms[0].scenario.name} over the common "
                  "period (paired mean, 95% CI)", x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
