@@ -23,7 +23,6 @@ from model.analysis.compare import Arm, compare_scenarios, scenarios_figure
 from model.files.safe_output import HTML, HTML_GENERATOR, file_problem
 from model.runs.html import markdown_to_html, render_html
 from model.runs.outcomes import VOICE_CODE, Outcomes
-from model.runs.runner import run_scenario
 from model.vocabulary import MEETINGS, MEMBERS, TONE_LABELS, VOICES, Quarter
 from model.world.scenario import load_scenario
 
@@ -275,17 +274,9 @@ def _check_page(folder: Path, figures: int) -> str:
     return page
 
 
-def test_run_writes_a_self_contained_report_html(tmp_path):
-    path = tmp_path / "short.yaml"
-    path.write_text(SHORT.format(name="short", title="Short"), encoding="utf-8")
-    out = tmp_path / "out"
-    run_scenario(load_scenario(path), out, progress=False)
-    page = _check_page(out, figures=3)
-    assert "<h2>Year by year (summit statement)</h2>" in page
-    assert page.count("<tr>") >= 1 + 2  # header and the two years
-
-
-def test_compare_writes_a_self_contained_report_html(tmp_path):
+def test_run_and_compare_write_a_self_contained_report_html(tmp_path):
+    """compare runs each scenario as ``asean-sim run`` does (run_scenario), so one
+    comparison checks both pages."""
     paths = []
     for name in ("a", "b"):
         paths.append(tmp_path / f"{name}.yaml")
@@ -294,6 +285,9 @@ def test_compare_writes_a_self_contained_report_html(tmp_path):
         paths, tmp_path / "cmp", results_root=tmp_path / "results", replicates=2, progress=False
     )
     _check_page(out, figures=2)
+    page = _check_page(out / "runs" / "a", figures=3)
+    assert "<h2>Year by year (summit statement)</h2>" in page
+    assert page.count("<tr>") >= 1 + 2  # header and the two years
 
 
 def test_every_figure_labels_its_axes(stances):
