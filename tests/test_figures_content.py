@@ -310,3 +310,22 @@ def test_every_figure_labels_its_axes(stances):
         assert any(ax.get_xlabel() for ax in drawn)
         labels = [t.get_text() for ax in drawn for t in ax.get_xticklabels() if t.get_text()]
         assert labels and all(re.fullmatch(r"\d{4}", t) for t in labels)
+
+
+def test_real_texts_are_marked_on_their_tone_and_voice_segments():
+    out = synthetic()
+    fig = plots.tone_figure(out, "t", OBSERVED)
+    _mean, ministerial, _summit, voice = fig.axes[:4]
+
+    def points(ax) -> np.ndarray:
+        return np.vstack([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+
+    j = out.years.index(2024)
+    tones = np.cumsum(plots.tone_probabilities(out, "ministerial")[:, j])
+    assert any(np.allclose(p, (2024, (tones[1] + tones[2]) / 2)) for p in points(ministerial))
+    j = out.years.index(2026)  # no text: the marker sits in the no-text segment
+    tones = np.cumsum(plots.tone_probabilities(out, "ministerial")[:, j])
+    assert any(np.allclose(p, (2026, (tones[4] + tones[5]) / 2)) for p in points(ministerial))
+    voices = np.cumsum(plots.voice_probabilities(out, "ministerial")[:, out.years.index(2024)])
+    left = 2024 - 0.5 * 0.38  # the ministerial bar, left of the year
+    assert any(np.allclose(p, (left, (voices[0] + voices[1]) / 2)) for p in points(voice))

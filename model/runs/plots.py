@@ -564,7 +564,8 @@ def timeline_figure(
     events: pd.DataFrame, chairs: pd.DataFrame, path: Path, title: str = "The event record"
 ) -> Path:
     """One lane per actor with events (as source or target); cooperation (Goldstein > 0)
-    in green, conflict in red, marker size by |Goldstein|; ASEAN chairs shaded by year."""
+    in bluish green, conflict in vermilion (Okabe-Ito), marker size by |Goldstein|; ASEAN
+    chairs shaded by year."""
     if events.empty:
         raise ValueError("no events to plot")
     dates = pd.to_datetime(events["date"])
@@ -601,7 +602,9 @@ def timeline_figure(
                 rotation=90 if last - first > 30 else 0,
             )
     weight = events["goldstein"].astype(float)
-    color = np.where(weight > 0, "#2ca02c", np.where(weight < 0, "#d62728", "0.5"))
+    color = np.where(
+        weight > 0, OKABE_ITO["green"], np.where(weight < 0, OKABE_ITO["vermilion"], "0.5")
+    )
     size = 18 + 14 * weight.abs()
     for column, marker in (("source", "o"), ("target", "D")):
         y = events[column].map(lane)
@@ -622,8 +625,17 @@ def timeline_figure(
     ax.set_xlim(first - 0.5, last + 0.5)
     ax.set_xlabel("year (shading alternates with the ASEAN chair named above each year)")
     handles = [
-        plt.Line2D([], [], marker="o", ls="", color="#2ca02c", label="cooperation (Goldstein > 0)"),
-        plt.Line2D([], [], marker="o", ls="", color="#d62728", label="conflict (Goldstein < 0)"),
+        plt.Line2D(
+            [], [], marker="o", ls="", color=OKABE_ITO["green"], label="cooperation (Goldstein > 0)"
+        ),
+        plt.Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=OKABE_ITO["vermilion"],
+            label="conflict (Goldstein < 0)",
+        ),
         plt.Line2D([], [], marker="o", ls="", color="0.4", label="source (circle)"),
         plt.Line2D([], [], marker="D", ls="", color="0.4", alpha=0.4, label="target (diamond)"),
     ]
