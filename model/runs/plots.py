@@ -1,5 +1,10 @@
-"""Figures a reader wants: statement tone over time with bands and chairs, member
-stances, DPRK exchanges per member and year, and the record's timeline."""
+"""Figures a reader wants: statement tone per year (the probability of each tone and voice,
+the mean with its interval, the real texts beside them), member stances, DPRK exchanges
+per member and year, and the record's timeline.
+
+Each run figure is built by a function that returns the matplotlib Figure (so tests can
+read what is drawn) and is saved by :func:`save_figure`. Quarters sit at their true dates
+(:func:`quarter_x`); palettes are colour-blind safe (Okabe-Ito, viridis, YlGnBu)."""
 
 from __future__ import annotations
 
