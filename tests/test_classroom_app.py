@@ -16,9 +16,9 @@ import pytest
 pytest.importorskip("starlette", reason="the [classroom] extra is not installed")
 pytest.importorskip("uvicorn", reason="the [classroom] extra is not installed")
 
-import uvicorn  # noqa: E402
+import uvicorn
 
-from model.classroom.server import build  # noqa: E402
+from model.classroom.server import build
 
 SCENARIO = "history.yaml"
 START = "start-token-for-tests"
@@ -38,8 +38,14 @@ class Running:
         self.port = free_port()
         app, self.room, _ = build(self.port, folder=folder, start_token=START)
         self.room.forecaster = None  # the ensemble has its own tests
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", access_log=False)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -60,8 +66,15 @@ class Browser:
         self.port = running.port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body=None, host=None, origin="ours",
-                content_type="application/json"):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body=None,
+        host=None,
+        origin="ours",
+        content_type="application/json",
+    ):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Host": host or f"127.0.0.1:{self.port}"}
         if origin == "ours":
@@ -149,7 +162,8 @@ def test_teams_act_only_for_themselves(running):
     browser, code = teacher(running)
     laos, cambodia = team(running, code, "LAO"), team(running, code, "KHM")
     assert cambodia.post(f"/api/c/{code}/team", {"country": "LAO"})[1]["redirect"].endswith(
-        "/team")  # a team already seated keeps its seat
+        "/team"
+    )  # a team already seated keeps its seat
     assert team_post(laos, code, {"tone": 4, "flexibility": 0, "country": "KHM"}) == 200
     assert team_post(cambodia, code, {"tone": 0, "flexibility": 2}) == 200
     session = running.room.store.get(code)
@@ -215,8 +229,7 @@ def test_a_restart_keeps_the_class(tmp_path):
         status, answer = browser.post(f"/api/c/{code}/act", {"act": "hold"})
         assert status == 200, answer
         status, page = browser.get(f"/c/{code}/debrief")
-        assert status == 200 and "Debrief" in page and "http" not in page.replace(
-            "http-equiv", "")
+        assert status == 200 and "Debrief" in page and "http" not in page.replace("http-equiv", "")
         assert (tmp_path / f"{code}-debrief.html").read_text(encoding="utf-8") == page
     finally:
         second.stop()

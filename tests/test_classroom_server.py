@@ -17,9 +17,9 @@ import pytest
 
 pytest.importorskip("starlette", reason="the [classroom] extra is not installed")
 
-from model.classroom import server as classroom_server  # noqa: E402
-from model.classroom.server import HostGuard, allowed_hosts, lan_names  # noqa: E402
-from model.vocabulary import UsageError  # noqa: E402
+from model.classroom import server as classroom_server
+from model.classroom.server import HostGuard, allowed_hosts, lan_names
+from model.vocabulary import UsageError
 
 START_TIMEOUT = 90
 STOP_TIMEOUT = 5
@@ -54,8 +54,16 @@ class Served:
         self.sessions = folder / "classes"
         with open(self.stdout, "w") as out, open(self.stderr, "w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "model.classroom", "--port", str(self.port),
-                 "--sessions", str(self.sessions), *extra],
+                [
+                    sys.executable,
+                    "-m",
+                    "model.classroom",
+                    "--port",
+                    str(self.port),
+                    "--sessions",
+                    str(self.sessions),
+                    *extra,
+                ],
                 stdout=out,
                 stderr=err,
             )
@@ -91,8 +99,14 @@ def test_answers_only_its_own_loopback_host(served):
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
         assert request(port, host) == 200, host
     other = port + 1 if port < 65535 else port - 1
-    for host in (f"evil.example:{port}", f"127.0.0.1:{other}", "127.0.0.1", "evil.example",
-                 f"127.0.0.1.evil.example:{port}", ""):
+    for host in (
+        f"evil.example:{port}",
+        f"127.0.0.1:{other}",
+        "127.0.0.1",
+        "evil.example",
+        f"127.0.0.1.evil.example:{port}",
+        "",
+    ):
         assert request(port, host) == 403, host
     assert request(port, f"evil.example:{port}", "/assets/app.js") == 403
 

@@ -386,6 +386,9 @@ def create_app(room: Classroom) -> Starlette:
     async def js(request: Request) -> Response:
         return Response(assets.script(), media_type="text/javascript", headers=SECURITY_HEADERS)
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204, headers=SECURITY_HEADERS)
+
     async def guard(request: Request, call_next):
         if request.url.path.startswith(("/c/", "/api/")) and room.limiter.blocked(client(request)):
             return _json_error("too many wrong codes: wait a minute and try again", 429)
@@ -395,6 +398,7 @@ def create_app(room: Classroom) -> Starlette:
         Route("/", home),
         Route("/start", start),
         Route("/assets/app.css", css),
+        Route("/favicon.ico", favicon),
         Route("/assets/app.js", js),
         Route("/c/{code}/teacher", teacher),
         Route("/c/{code}/team", team_view),

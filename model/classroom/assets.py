@@ -5,7 +5,7 @@ and each view polls its state every POLL_MS, replacing only the regions that cha
 a team's half-filled form is never wiped by a refresh).
 """
 
-POLL_MS = 1500
+POLL_MS = 1000
 
 CSS = """
 *, *::before, *::after { box-sizing: border-box; }
@@ -90,10 +90,13 @@ function say(text, good) {
   hide = setTimeout(() => { flash.textContent = ""; }, good ? 5000 : 9000);
 }
 
+const shown = {};
 function apply(regions) {
+  // Compare with the markup last applied, not innerHTML: a browser re-serialises SVG,
+  // so innerHTML never equals the server's markup and every poll would redraw.
   for (const [id, markup] of Object.entries(regions || {})) {
     const el = document.getElementById(id);
-    if (el && el.innerHTML !== markup) el.innerHTML = markup;
+    if (el && shown[id] !== markup) { el.innerHTML = markup; shown[id] = markup; }
   }
 }
 

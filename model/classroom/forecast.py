@@ -121,6 +121,14 @@ class Forecaster:
             return None
         return job.result()
 
+    def error(self, key: str) -> str | None:
+        """Why the ensemble failed, if it did (shown instead of waiting forever)."""
+        with self._lock:
+            job = self._jobs.get(key)
+        if job is None or not job.done() or job.cancelled() or job.exception() is None:
+            return None
+        return str(job.exception())
+
     def wait(self, key: str, timeout: float | None = None) -> YearDistribution | None:
         with self._lock:
             job = self._jobs.get(key)

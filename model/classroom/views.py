@@ -179,16 +179,19 @@ def ensemble_markup(session: ClassSession, forecaster: Forecaster | None) -> tup
     year = focus_year(session)
     if forecaster is None:
         return "", True
+    heading = f"Beside the class: the model's ensemble, {year}"
     key = forecaster.request(session.scenario, session.model.played_shocks, year)
     found = forecaster.result(key)
+    if found is None and (problem := forecaster.error(key)):
+        return f"<h2>{heading}</h2><p>The ensemble could not run: {e(problem)}</p>", True
     if found is None:
         return (
-            f'<h2>The model\'s ensemble, {year}</h2><p class="muted">Running the model '
-            "a few hundred times with the class's cards…</p>"
+            f'<h2>{heading}</h2><p class="muted">Running the model a few hundred times '
+            "with the class's cards…</p>"
         ), False
     svg = distribution_svg(found, class_tones_for(session.model.statements, year))
     return (
-        f'<h2>The model\'s ensemble, {year}</h2>{svg}<p class="muted">The same scenario'
+        f'<h2>{heading}</h2>{svg}<p class="muted">The same scenario'
         " and cards, with the model's agents for every member (no teams); outlined: "
         "the class's text.</p>"
     ), True
