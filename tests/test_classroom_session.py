@@ -227,3 +227,18 @@ def test_debrief_is_one_self_contained_page():
     assert "Laos (LAO)" in page and "Without this team (others fixed)" in page
     assert re.search(r"Runs with the same tone", page)
     assert set(MEMBERS) >= set(session.teams)
+
+
+def test_closing_a_meeting():
+    session = _class(teams=("LAO",))
+    session.advance_to_meeting()
+    session.open_meeting()
+    session.close_meeting()  # put off: the class cannot move past it until it is held
+    with pytest.raises(SessionError, match="open it"):
+        session.advance(4)
+    session.open_meeting()
+    session.hold_meeting()
+    session.close_meeting()  # the text stands
+    assert session.meeting_state == "closed" and len(session.model.statements) == 1
+    with pytest.raises(SessionError, match="open the meeting first"):
+        session.hold_meeting()

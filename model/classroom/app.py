@@ -443,9 +443,15 @@ def _float(value: Any) -> float:
 
 def _teacher_action(session: ClassSession, what: str, body: dict[str, Any]) -> str:
     """One teacher move; returns the line the console shows."""
-    if what == "advance":
-        done = session.advance(1)
-        return f"Simulated {done} quarter: now at {session.model.clock}."
+    if what in ("advance", "year"):
+        done = session.advance(1 if what == "advance" else 4)
+        stopped = session.model.next_meeting() if session.teams else None
+        note = f"; {stopped[0]} holds a meeting: open it" if stopped and what == "year" else ""
+        plural = "" if done == 1 else "s"
+        return f"Simulated {done} quarter{plural}: now at {session.model.clock}{note}."
+    if what == "close":
+        session.close_meeting()
+        return "The meeting is closed."
     if what == "to_meeting":
         session.advance_to_meeting()
         return f"Simulated up to {session.model.clock}."

@@ -62,6 +62,9 @@ th, td { text-align: left; padding: 0.25rem 0.4rem; border-bottom: 1px solid #ec
 .ok { color: #2e7d32; } .warn { color: #b3261e; }
 .rolecard h2 { font-size: 1.1rem; } .rolecard h3 { font-size: 1rem; }
 .rolecard ul { padding-left: 1.2rem; margin: 0.2rem 0; }
+@media (min-width: 1400px) {
+  body:not(.projector) #r-timeline { grid-column: span 2; }
+}
 /* the projector: read from the back of a room */
 body.projector { font-size: 1.45rem; background: #fff; }
 body.projector .panel { border: none; }

@@ -375,6 +375,15 @@ class ClassSession:
         self.meeting_state = "closed"
         self._table = None
 
+    def close_meeting(self) -> None:
+        """Close the meeting: a held one keeps its last text; an open one is put off (the
+        class cannot move past it until it is held)."""
+        if self.meeting_state == "closed":
+            raise SessionError("no meeting is open")
+        self.meeting_state = "closed"
+        self._table = None
+        self.version += 1
+
     def advance(self, quarters: int = 1) -> int:
         """Simulate up to ``quarters`` quarters, stopping before a meeting the teams should
         attend (open it instead); returns how many were simulated."""

@@ -235,11 +235,14 @@ def controls_markup(session: ClassSession) -> str:
     buttons = []
     if state == "open":
         buttons.append(_button("hold", "Hold the meeting (the chair drafts)"))
+        buttons.append(_button("close", "Close without a text for now", secondary=True))
     elif state == "held":
         buttons.append(_button("hold", "Hold it again with the teams' new positions"))
+        buttons.append(_button("close", "Close the meeting", secondary=True))
     if state != "open":
         can_step = not over and not (meeting and session.teams)
         buttons.append(_button("advance", "Advance one quarter", enabled=can_step))
+        buttons.append(_button("year", "Advance a year", enabled=can_step, secondary=True))
         buttons.append(
             _button(
                 "to_meeting",
