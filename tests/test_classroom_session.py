@@ -186,6 +186,13 @@ def test_store_saves_and_loads_and_keeps_foreign_files(tmp_path):
     loaded = again.get(session.code.lower())
     assert loaded.model.clock == session.model.clock
     assert loaded.teams["LAO"].position == TeamPosition(3, 1)
+    assert not loaded.model_changed
+    saved = json.loads(store.path(session.code).read_text(encoding="utf-8"))
+    saved["model_digest"] = "another version of the model"
+    store.path(session.code).write_text(json.dumps(saved), encoding="utf-8")
+    stale = ClassStore(tmp_path / "classes")
+    stale.load()
+    assert stale.get(session.code).model_changed  # the console warns the teacher
     foreign = tmp_path / "classes" / "NOTOUR.json"
     foreign.write_text('{"a": 1}', encoding="utf-8")
     assert file_problem(foreign, SESSION) is not None

@@ -16,9 +16,10 @@ header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.3rem 1.2r
   padding: 0.7rem 1rem; background: #1f3a5f; color: #fff; }
 header h1 { font-size: 1.25rem; margin: 0; }
 header .role { font-size: 1.05rem; opacity: 0.95; }
-header .code { margin-left: auto; font-size: 1.1rem; letter-spacing: 0.08em; }
+header .code { margin-left: auto; white-space: nowrap; font-size: 1.1rem; letter-spacing: 0.08em; }
 main { padding: 1rem; max-width: 100%; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr));
+.grid { display: grid;
+  grid-template-columns: repeat(auto-fill, minmax(min(460px, 100%), 1fr));
   gap: 1rem; align-items: start; }
 .panel { background: #fff; border: 1px solid #cfd4dc; border-radius: 8px; padding: 0.8rem 0.9rem;
   min-width: 0; }
@@ -38,7 +39,8 @@ button, .button { font: inherit; font-size: 1rem; padding: 0.45rem 0.8rem; borde
 button.secondary, .button.secondary { background: #fff; color: #1f3a5f; }
 button:disabled { opacity: 0.45; cursor: not-allowed; }
 .buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0.5rem 0; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr));
+.cards { display: grid;
+  grid-template-columns: repeat(auto-fill, minmax(min(190px, 100%), 1fr));
   gap: 0.5rem; }
 .cards form { display: flex; flex-direction: column; gap: 0.25rem; border: 1px solid #e0e3e8;
   border-radius: 6px; padding: 0.5rem; }
@@ -72,7 +74,7 @@ body.projector .panel h2 { font-size: 1.6rem; }
 body.projector .statement { font-size: 2.1rem; line-height: 1.25; }
 body.projector .blocks { font-size: 1.7rem; }
 body.projector li { margin: 0.3rem 0; }
-body.projector .grid { grid-template-columns: repeat(auto-fill, minmax(470px, 1fr)); }
+body.projector .grid { grid-template-columns: repeat(auto-fill, minmax(min(470px, 100%), 1fr)); }
 @media (min-width: 1400px) {
   body.projector .grid { grid-template-columns: 2fr 1fr; }
   body.projector #r-timeline { grid-column: 1; }

@@ -280,6 +280,8 @@ class ClassSession:
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
         self._table: Table | None = None
+        self.model_changed = False
+        """Set when the class was saved under another version of the model."""
         self.model = self._replay(self.log)
 
     # --- building the model from the log ----------------------------------------------

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+from functools import cache
 from pathlib import Path
 
 from model.classroom.session import ClassSession, new_code
-from model.files.manifest import PRODUCER
+from model.files.manifest import PRODUCER, code_digest
 from model.files.safe_output import HTML, FileKind, write_text
 
 SESSION_FORMAT = "asean-sim classroom session"
@@ -43,6 +44,13 @@ SESSION = FileKind(
 )
 
 
+@cache
+def _digest() -> str:
+    """The model's code digest: a class saved under another version of the model replays
+    to texts that may differ from its record, and the console says so."""
+    return code_digest()
+
+
 class ClassStore:
     """The classes one server holds, saved to ``folder`` after every change."""
 
@@ -61,10 +69,12 @@ class ClassStore:
             if not _session_is_ours(path):
                 continue
             try:
-                session = ClassSession.from_json(json.loads(path.read_text(encoding="utf-8")))
+                data = json.loads(path.read_text(encoding="utf-8"))
+                session = ClassSession.from_json(data)
             except (KeyError, TypeError, ValueError, OSError) as exc:
                 self.skipped.append(f"{path}: {exc}")
                 continue
+            session.model_changed = data.get("model_digest") not in (None, _digest())
             self.classes[session.code] = session
         return sorted(self.classes)
 
@@ -86,7 +96,12 @@ class ClassStore:
     def save(self, session: ClassSession) -> Path:
         """Write the class's file (under the session's lock, so writes never interleave)."""
         with session.lock:
-            data = {"producer": PRODUCER, "format": SESSION_FORMAT, **session.to_json()}
+            data = {
+                "producer": PRODUCER,
+                "format": SESSION_FORMAT,
+                "model_digest": _digest(),
+                **session.to_json(),
+            }
             text = json.dumps(data, indent=1, sort_keys=True)
             return write_text(self.path(session.code), text, SESSION)
 

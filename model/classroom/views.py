@@ -265,8 +265,14 @@ def controls_markup(session: ClassSession) -> str:
         "the meeting again; any other move closes it.",
         "closed": "",
     }[state]
+    changed = (
+        '<p class="warn">The model has changed since this class was saved: replayed texts '
+        "may differ from the record of its meetings.</p>"
+        if session.model_changed
+        else ""
+    )
     return (
-        f"<h2>{e(session.scenario.title)}</h2><p>{e(clock_words(session))}</p>"
+        f"<h2>{e(session.scenario.title)}</h2>{changed}<p>{e(clock_words(session))}</p>"
         f'<p class="muted">{e(hint)}</p>'
         f'<form data-post="/api/c/{session.code}/act"><div class="buttons">'
         + "".join(buttons)
