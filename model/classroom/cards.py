@@ -8,15 +8,22 @@ they act exactly as a scenario's dated shock would.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from model.vocabulary import MEMBERS, NAMES
+from model.vocabulary import MEMBERS, NAMES, Quarter
 from model.world.levers import LEVERS
 from model.world.scenario import ShockSpec
 from model.world.shocks import SHOCK_TYPES
 
-if TYPE_CHECKING:
-    from model.classroom.session import ClassroomModel
+
+class Table(Protocol):
+    """What a card is played on (model.classroom.session.ClassroomModel): named here so
+    that the cards need not import the session that plays them."""
+
+    @property
+    def next_quarter(self) -> Quarter | None: ...
+
+    def play(self, shock: ShockSpec, label: str, key: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,13 +88,13 @@ class GameOver(ValueError):
     """The run has reached its last quarter: nothing more can happen in it."""
 
 
-def _next(model: ClassroomModel) -> str:
+def _next(model: Table) -> str:
     if model.next_quarter is None:
         raise GameOver("the run is over; press Reset to play again")
     return str(model.next_quarter)
 
 
-def play_card(model: ClassroomModel, key: str, member: str | None = None) -> str:
+def play_card(model: Table, key: str, member: str | None = None) -> str:
     """Play a card in the next quarter; returns the label recorded on the timeline."""
     card = CARDS[key]
     fields: dict[str, str] = {}
@@ -150,7 +157,7 @@ LEVER_WORDS = {
 """Each lever in words (the one-line meaning is the lever's own, model/world/levers.py)."""
 
 
-def move_lever(model: ClassroomModel, name: str, value: float) -> str:
+def move_lever(model: Table, name: str, value: float) -> str:
     """Set a lever from the next quarter on (a `lever` shock), recorded on the timeline."""
     lever = LEVERS[name]
     value = round(min(max(float(value), lever.low), lever.high), 2)

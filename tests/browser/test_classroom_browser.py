@@ -276,6 +276,8 @@ def test_a_class_in_the_browser(served, browser, tmp_path):
     for name, screen in (("teacher", teacher), ("team", teams["LAO"]), ("projector", projector)):
         for size in SIZES:
             found[name, size] = check_layout(screen, size, tmp_path, name)
+    phone = (390, 844)  # a student's phone: the team view still fits its width
+    found["team", phone] = check_layout(teams["KHM"], phone, tmp_path, "team")
     assert found["teacher", small]["charts"] == 2 and found["projector", large]["charts"] == 2
 
     for screen in (teacher, projector, *teams.values()):
