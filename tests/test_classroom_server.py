@@ -165,3 +165,11 @@ def test_port_out_of_range_is_a_usage_error(capsys):
     assert "--port: expected a port number 1-65535, got 70000" in capsys.readouterr().err
     with pytest.raises(UsageError, match="1-65535"):
         classroom_server.serve(0)
+
+
+def test_sessions_must_be_a_folder(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine", encoding="utf-8")
+    assert classroom_server.main(["--port", "8765", "--sessions", str(notes)]) == 2
+    assert f"--sessions: {notes} is a file" in capsys.readouterr().err
+    assert notes.read_text(encoding="utf-8") == "mine"

@@ -226,6 +226,8 @@ def serve(port: int = DEFAULT_PORT, lan: bool = False, folder: str | Path | None
         )
     if not 1 <= port <= 65535:
         raise UsageError(f"--port: expected a port number 1-65535, got {port}")
+    if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
+        raise UsageError(f"--sessions: {folder} is a file; expected a folder for the classes")
     app, room, shown = build(port, lan, folder)
     local = f"http://{HOST}:{port}"
     lines = [
