@@ -46,18 +46,13 @@ def member_tones(model: DiplomacyModel, memory: float) -> dict[str, ToneRange]:
     model.memory = saved
 
     def tone(value: float, rounding) -> int:
-        return int(
-            np.clip(rounding(value - 1e-9 if rounding is np.floor else value + 1e-9), 0, max(TONES))
-        )
+        return int(np.clip(rounding(value - 1e-9 if rounding is np.floor else value + 1e-9),
+                           0, max(TONES)))
 
-    return {
-        code: ToneRange(
-            tone(positions.preferred[i], np.round),
-            tone(positions.lower[i], np.ceil),
-            tone(positions.upper[i], np.floor),
-        )
-        for i, code in enumerate(MEMBERS)
-    }
+    return {code: ToneRange(tone(positions.preferred[i], np.round),
+                            tone(positions.lower[i], np.ceil),
+                            tone(positions.upper[i], np.floor))
+            for i, code in enumerate(MEMBERS)}
 
 
 def _cite(articles: str) -> str:
@@ -65,12 +60,10 @@ def _cite(articles: str) -> str:
 
 
 def _facts(record: Record, code: str) -> list[str]:
-    rows = record.actors[
-        (record.actors["actor"] == code) & ~record.actors["fact"].isin(HIDDEN_FACTS)
-    ]
-    return [
-        f"{r.fact.replace('_', ' ')}: {r.value} ({_cite(r.article)})" for r in rows.itertuples()
-    ]
+    rows = record.actors[(record.actors["actor"] == code)
+                         & ~record.actors["fact"].isin(HIDDEN_FACTS)]
+    return [f"{r.fact.replace('_', ' ')}: {r.value} ({_cite(r.article)})"
+            for r in rows.itertuples()]
 
 
 def _exchanges(record: Record, code: str) -> tuple[list[str], float]:
@@ -80,24 +73,20 @@ def _exchanges(record: Record, code: str) -> tuple[list[str], float]:
     if code == DPRK:
         pairs = ev[(ev["source"] == DPRK) | (ev["target"] == DPRK)]
     else:
-        pairs = ev[
-            ((ev["source"] == code) & (ev["target"] == DPRK))
-            | ((ev["source"] == DPRK) & (ev["target"] == code))
-        ]
+        pairs = ev[((ev["source"] == code) & (ev["target"] == DPRK))
+                   | ((ev["source"] == DPRK) & (ev["target"] == code))]
     pairs = pairs.sort_values("date", ascending=False)
-    lines = [
-        f"{r.date:%Y}: {r.summary} ({_cite(r.article)})"
-        for r in pairs.head(MAX_EVENTS).itertuples()
-    ]
+    lines = [f"{r.date:%Y}: {r.summary} ({_cite(r.article)})"
+             for r in pairs.head(MAX_EVENTS).itertuples()]
     return lines, float(pairs["goldstein"].sum())
 
 
 def _chair_years(record: Record, code: str) -> list[str]:
-    years = record.chairs.loc[
-        (record.chairs["chair"] == code) & (record.chairs["year"] >= 2010), "year"
-    ].tolist()
+    years = record.chairs.loc[(record.chairs["chair"] == code)
+                              & (record.chairs["year"] >= 2010), "year"].tolist()
     stated = record.statements.set_index("year")["tone"].to_dict()
-    return [f"{y}" + (f" (ASEAN's text: tone {stated[y]})" if y in stated else "") for y in years]
+    return [f"{y}" + (f" (ASEAN's text: tone {stated[y]})" if y in stated else "")
+            for y in years]
 
 
 def _ties(model: DiplomacyModel, code: str) -> str:
@@ -122,7 +111,8 @@ def _member_body(code: str, calm: ToneRange, crisis: ToneRange) -> list[str]:
         f"({TONES[calm.wanted]}) and can accept tones {calm.lowest}-{calm.highest}; "
         f"after a nuclear test it wants tone {crisis.wanted} and can accept tones "
         f"{crisis.lowest}-{crisis.highest}.",
-        f"Red line in calm times: {_red_line(calm)}; after a nuclear test: {_red_line(crisis)}.",
+        f"Red line in calm times: {_red_line(calm)}; after a nuclear test: "
+        f"{_red_line(crisis)}.",
     ]
 
 
@@ -130,11 +120,8 @@ def _power_body(model: DiplomacyModel, code: str) -> list[str]:
     row, p = INDEX[code], model.params
     pressure = float(model.stance[row, PRESSURE])
     wanted = int(np.clip(round(p.tone_floor + p.tone_pressure * (pressure - 0.5)), 0, 4))
-    push = (
-        "presses for firmer language than that"
-        if wanted >= 2
-        else "argues against criticism of the DPRK"
-    )
+    push = ("presses for firmer language than that" if wanted >= 2
+            else "argues against criticism of the DPRK")
     return [
         f"Wants ASEAN's language at about tone {wanted} ({TONES[wanted]}) in calm times; "
         f"lobbies with intensity {model.lobbying[row]:.2f}, harder on the year's chair.",
@@ -153,15 +140,11 @@ def _dprk_body(params: Parameters) -> list[str]:
     ]
 
 
-def _card(
-    record: Record,
-    model: DiplomacyModel,
-    code: str,
-    calm: dict[str, ToneRange],
-    crisis: dict[str, ToneRange],
-) -> str:
+def _card(record: Record, model: DiplomacyModel, code: str,
+          calm: dict[str, ToneRange], crisis: dict[str, ToneRange]) -> str:
     row = INDEX[code]
-    kind = "ASEAN member" if code in MEMBERS else ("the DPRK" if code == DPRK else "outside power")
+    kind = "ASEAN member" if code in MEMBERS else ("the DPRK" if code == DPRK
+                                                   else "outside power")
     if code in MEMBERS:
         body = _member_body(code, calm[code], crisis[code])
     elif code in POWERS:
@@ -171,25 +154,17 @@ def _card(
     events, net = _exchanges(record, code)
     sections = [("Interests and red lines", body)]
     if code != DPRK:
-        sections.append(
-            (
-                "Starting stance",
-                [
-                    f"pressure on the DPRK {model.stance[row, PRESSURE]:.2f}, engagement "
-                    f"{model.stance[row, ENGAGEMENT]:.2f} (0-1)"
-                ],
-            )
-        )
+        sections.append(("Starting stance", [
+            f"pressure on the DPRK {model.stance[row, PRESSURE]:.2f}, engagement "
+            f"{model.stance[row, ENGAGEMENT]:.2f} (0-1)"]))
     sections.append(("Ties (0-1)", [_ties(model, code)]))
     if code in MEMBERS and (years := _chair_years(record, code)):
         sections.append(("Chaired ASEAN in", [", ".join(years)]))
     sections.append(("From the record", _facts(record, code) or ["no structural facts"]))
     title = "Recorded with the DPRK" if code != DPRK else "Recorded DPRK events"
     sections.append((f"{title} (net Goldstein {net:+.1f})", events or ["nothing recorded"]))
-    parts = [
-        f'<section class="card" id="card-{code}">',
-        f"<h2>{html.escape(NAMES[code])} <small>{code} · {kind}</small></h2>",
-    ]
+    parts = [f'<section class="card" id="card-{code}">',
+             f"<h2>{html.escape(NAMES[code])} <small>{code} · {kind}</small></h2>"]
     for heading, lines in sections:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
         parts.append(f"<h3>{html.escape(heading)}</h3><ul>{items}</ul>")
@@ -216,16 +191,12 @@ def role_cards_html(parameters: Parameters | None = None, record: Record | None 
     calm, crisis = member_tones(model, 0.0), member_tones(model, 1.0)
     cards = "\n".join(_card(record, model, code, calm, crisis) for code in AGENTS)
     return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{HTML_GENERATOR}'
+        f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{HTML_GENERATOR}"
         f"<title>Role cards: ASEAN and the DPRK</title><style>{CSS}</style></head><body>"
         "<h1>Role cards: ASEAN and the DPRK</h1>"
         f"<p>Starting state {START}, from the event record in seeds/ and the model's "
-        "parameters. Tones: "
-        + html.escape("; ".join(f"{k} {v}" for k, v in TONES.items()))
-        + ".</p>\n"
-        + cards
-        + "\n</body></html>\n"
-    )
+        "parameters. Tones: " + html.escape("; ".join(f"{k} {v}" for k, v in TONES.items()))
+        + ".</p>\n" + cards + "\n</body></html>\n")
 
 
 def write_role_cards(path: str | Path) -> Path:
