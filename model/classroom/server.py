@@ -159,6 +159,9 @@ def build(
         origins=frozenset(f"http://{h}" for h in hosts),
         join_url=f"http://{address}:{port}/",
     )
+    if room.forecaster is not None:  # a restarted class's first card answers at once
+        for session in store.classes.values():
+            room.forecaster.warm(session.scenario)
     return HostGuard(create_app(room), hosts), room, shown
 
 
