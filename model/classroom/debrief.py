@@ -47,12 +47,18 @@ def _distribution(
     )
 
 
+def _accepts(team: dict, entry: dict) -> str:
+    if entry["outcome"]["tone"] is None:
+        return "no text issued"
+    return "yes" if team["accepts"] else "no"
+
+
 def _meetings(session: ClassSession) -> str:
     if not session.record:
         return "<p>The class held no meeting with teams.</p>"
     parts = []
     for entry in session.record:
-        title = meeting_title(entry["year"], entry["meeting"]).capitalize()
+        title = meeting_title(entry["year"], entry["meeting"], capital=True)
         parts.append(
             f"<h3>{e(title)}, {e(country(entry['chair']))} in the chair, "
             f"attempt {entry['attempt']}</h3>"
@@ -65,7 +71,7 @@ def _meetings(session: ClassSession) -> str:
         rows = "".join(
             f"<tr><td>{e(country(t['country']))}</td><td>{e(t['team'])}</td>"
             f"<td>{t['tone']} ±{t['flexibility']}</td><td>{t['model_tone']}</td>"
-            f"<td>{'yes' if t['accepts'] else 'no'}</td><td>{e(t['without_sentence'])}</td>"
+            f"<td>{_accepts(t, entry)}</td><td>{e(t['without_sentence'])}</td>"
             f"<td>{e(t['effect'])}</td></tr>"
             for t in entry["teams"]
         )

@@ -74,11 +74,11 @@ def country(code: str) -> str:
     return f"{NAMES.get(code, code)} ({code})"
 
 
-def meeting_title(quarter_year: int, meeting: str) -> str:
-    """'the 2027 foreign ministers' meeting (2027Q3)'."""
+def meeting_title(quarter_year: int, meeting: str, capital: bool = False) -> str:
+    """'the 2027 foreign ministers' meeting (2027Q3)' ('The ...' to open a sentence)."""
     words = {"ministerial": "foreign ministers' meeting", "summit": "summit"}[meeting]
     q = {"ministerial": 3, "summit": 4}[meeting]
-    return f"the {quarter_year} {words} ({quarter_year}Q{q})"
+    return f"{'The' if capital else 'the'} {quarter_year} {words} ({quarter_year}Q{q})"
 
 
 def range_words(tone: int, flexibility: int) -> str:

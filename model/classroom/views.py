@@ -126,7 +126,7 @@ def meeting_markup(session: ClassSession, projector: bool = False) -> str:
     if state == "held" and session.record:
         entry = session.record[-1]
         parts = [
-            f"<h2>{e(meeting_title(entry['year'], entry['meeting']).capitalize())}, "
+            f"<h2>{e(meeting_title(entry['year'], entry['meeting'], capital=True))}, "
             f"{e(country(entry['chair']))} in the chair"
             + (f" (held {entry['attempt']} times)" if entry["attempt"] > 1 else "")
             + "</h2>",
@@ -427,7 +427,7 @@ def team_status(session: ClassSession, team: Team) -> str:
     if state == "open":
         table = session.table()
         head = (
-            f"{meeting_title(table.quarter.year, table.meeting).capitalize()} is open, "
+            f"{meeting_title(table.quarter.year, table.meeting, capital=True)} is open, "
             f"{country(session.model.chair(table.quarter.year))} in the chair: set your "
             "position."
         )
