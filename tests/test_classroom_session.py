@@ -231,7 +231,7 @@ def test_debrief_is_one_self_contained_page():
     assert "http" not in page and "<script" not in page and "<link" not in page
     assert "<img" not in page and page.count("<svg") >= 2
     assert "attempt 1" in page and "attempt 2" in page
-    assert "The 2000 foreign ministers' meeting (2000Q3)" in page
+    assert "The 2000 foreign ministers&#x27; meeting (2000Q3)" in page
     assert "Laos (LAO)" in page and "Without this team (others fixed)" in page
     assert re.search(r"Runs with the same tone", page)
     assert set(MEMBERS) >= set(session.teams)
