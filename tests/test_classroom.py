@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from model.classroom.cards import CARDS, GameOver, move_lever, play_card
-from model.classroom.figures import network_figure, stances_figure, tie_graph, tone_figure
+from model.classroom.figures import markers, tone_timeline_svg
 from model.classroom.narrate import describe_draft, describe_statement, latest_statement
 from model.classroom.roleplay import TeamPosition, analyse_meeting, describe_shift
 from model.classroom.session import ClassroomModel, scenario_choices, scenarios_dir
@@ -73,8 +73,10 @@ def test_slider_moves_in_one_quarter_replace_each_other():
     move_lever(model, "us_pressure", 0.93)
     move_lever(model, "china_shield", 2.0)  # clipped to the lever's range
     assert model.levers["us_pressure"] == 0.93
-    assert [c.label for c in model.cards] == ["us pressure set to 0.93",
-                                              "china shield set to 1"]
+    assert [c.label for c in model.cards] == [
+        "US pressure on ASEAN set to 0.93",
+        "China shields the DPRK set to 1",
+    ]
     assert model.levers["china_shield"] == 1.0
 
 
@@ -129,8 +131,7 @@ def test_each_teams_effect_is_the_meeting_without_its_position():
     assert (result.outcome.tone, result.outcome.voice) == (4, "consensus")
     effects = {team.code: team for team in result.teams}
     model.set_positions({c: p for c, p in positions.items() if c != "LAO"})
-    assert effects["LAO"].without == analyse_meeting(model, quarter, "ministerial",
-                                                     base).outcome
+    assert effects["LAO"].without == analyse_meeting(model, quarter, "ministerial", base).outcome
     assert effects["LAO"].without.tone < 4
     assert effects["LAO"].moved(result.outcome).startswith("pushed the text up")
 
@@ -143,27 +144,29 @@ def test_teams_must_be_members():
 def test_sentences():
     assert describe_statement(_statement(3, "consensus")) == (
         "2024 summit (Q4), Laos in the chair: ASEAN, speaking as one, expresses serious or "
-        "deep concern (tone 3, consensus).")
+        "deep concern (tone 3, consensus)."
+    )
     assert "many ministers expressed concern" in describe_draft(_statement(2, "split", 0.8))
     assert "some ministers" in describe_draft(_statement(2, "split", 0.7))
     assert describe_draft(_statement(None, "none", 0.5)).startswith("no agreed text")
-    assert "2024 foreign ministers' meeting (Q3), with Laos" in latest_statement(
-        ClassroomModel())
+    assert "2024 foreign ministers' meeting (Q3), with Laos" in latest_statement(ClassroomModel())
 
 
-def test_network_has_integer_nodes_with_codes_and_figures_draw():
-    pytest.importorskip("networkx", reason="the [classroom] extra is not installed")
-    model = ClassroomModel()
+def test_timeline_labels_cards_and_scenario_shocks_alike():
+    """Scenario shocks are labelled in words as played cards are, both on the chart."""
+    model = ClassroomModel(scenario_file="nuclear_test_2027.yaml")
     play_card(model, "missile")
     for _ in range(4):
         model.step()
-    graph = tie_graph(model)
-    assert sorted(graph.nodes) == list(range(len(AGENTS)))
-    assert [graph.nodes[n]["code"] for n in sorted(graph.nodes)] == list(AGENTS)
-    assert all(isinstance(n, int) for n in graph.nodes)
-    texts = [t.get_text() for t in tone_figure(model).axes[0].texts]
-    assert "Missile test" in texts and "LAO" in texts
-    assert network_figure(model).axes and stances_figure(model).axes
+    found = {(str(m.quarter), m.label, m.played) for m in markers(model)}
+    assert ("2024Q1", "Missile test", True) in found
+    assert ("2027Q2", "Nuclear test", False) in found
+    assert ("2027Q3", "New UNSC resolution", False) in found
+    svg = tone_timeline_svg(model)
+    assert "2024Q1 Missile test" in svg and "2027Q2 Nuclear test" in svg and ">LAO<" in svg
+    sizes = [int(s) for s in re.findall(r'font-size="(\d+)"', svg)]
+    assert sizes and min(sizes) >= 14
+    assert "http" not in svg
 
 
 def test_picker_lists_every_scenario_and_exercise():
@@ -179,8 +182,10 @@ def test_exercise_is_complete(scenario):
     guide = (scenario.parent / "README.md").read_text(encoding="utf-8")
     for heading in ("## Learning goals", "## Before", "## In class", "## After", "## Debrief"):
         assert heading in guide, f"{scenario.parent.name} lacks {heading!r}"
-    articles = {line.split(",")[0]
-                for line in (ROOT / "seeds" / "articles.csv").read_text().splitlines()[1:]}
+    articles = {
+        line.split(",")[0]
+        for line in (ROOT / "seeds" / "articles.csv").read_text().splitlines()[1:]
+    }
     cited = set(re.findall(r"\d{3}_[0-9a-f]{16}", guide))
     assert cited and cited <= articles
     assert str(scenario.relative_to(ROOT)) in guide

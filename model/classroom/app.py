@@ -1,290 +1,471 @@
-"""The classroom page: a Mesa SolaraViz app around :class:`ClassroomModel`.
+"""The classroom web app: a small Starlette application, plain HTML from the server.
 
-SolaraViz is the shell (sidebar with Reset / Play / Step, the scenario picker and seed as
-model parameters, tabs of components). ``Page`` builds one model per browser session
-(``use_memo`` runs once per session's render context), so two students never share a
-model, and hands SolaraViz that session's reactive model; the components below mutate it
-and call Mesa's ``force_update`` to redraw.
+Why not Mesa's SolaraViz: a class is one shared session seen from many browsers (the
+teacher's console, a view per team, the projector), where SolaraViz gives each browser
+its own model and developer controls. Here the server holds the classes
+(model/classroom/store.py), renders each view (model/classroom/views.py) and the page's
+script polls for changes: no widget framework, no assets to fetch, every page testable
+with plain HTTP.
 
-Page 0 "Simulation": briefing and statement, controls, event cards, lever sliders, the
-network, member stances and the tone timeline. Page 1 "Role-play": teams set their
-countries' positions and hold the next ASEAN meeting.
+Who may do what:
+
+- the teacher: the link the server prints carries a start token; it sets a cookie that
+  lets its browser start classes and open their consoles; each class also has its own
+  teacher token (in the class's cookie and saved file, so it survives a restart);
+- a team: joins with the class's code and gets a token for its one country; it can set
+  only that country's position, and sees no other team's;
+- the projector: anyone with the code (it shows what the whole room sees).
+
+Every POST must be JSON from one of our own pages (``Origin``); cookies are HttpOnly and
+SameSite=Strict; wrong join codes are rate-limited per client.
 """
 
 from __future__ import annotations
 
-import html
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-import numpy as np
-import solara
-from mesa.visualization import SolaraViz, solara_viz
-from mesa.visualization.utils import force_update, update_counter
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 
-from model.classroom.cards import CARDS, GameOver, move_lever, play_card
-from model.classroom.figures import network_figure, stances_figure, tone_figure
-from model.classroom.narrate import clock_line, describe_draft, latest_statement
-from model.classroom.roleplay import TeamPosition, analyse_meeting, team_summary
-from model.classroom.session import DEFAULT_SCENARIO, ClassroomModel, scenario_choices
-from model.vocabulary import MEMBERS, NAMES, TONES, Quarter
-from model.vocabulary import next_meeting as next_meeting_after
-from model.world.levers import LEVERS
+from model.classroom import assets, views
+from model.classroom.debrief import debrief_html
+from model.classroom.forecast import Forecaster
+from model.classroom.session import ClassSession, SessionError, scenario_titles
+from model.classroom.store import ClassStore
+from model.files.safe_output import OutputError
 
-QUARTERS_PER_YEAR = 4
-PAGE_LAYOUTS = {
-    6: [  # page 0: Briefing, EventCards, Levers, ToneTimeline, Network, Stances
-        {"i": 0, "x": 0, "y": 0, "w": 6, "h": 13},
-        {"i": 1, "x": 6, "y": 0, "w": 6, "h": 8},
-        {"i": 2, "x": 6, "y": 8, "w": 6, "h": 10},
-        {"i": 3, "x": 0, "y": 18, "w": 12, "h": 10},
-        {"i": 4, "x": 0, "y": 28, "w": 6, "h": 15},
-        {"i": 5, "x": 6, "y": 28, "w": 6, "h": 15},
-    ],
-    1: [{"i": 0, "x": 0, "y": 0, "w": 12, "h": 30}],  # page 1: RolePlay
+START_COOKIE = "asean_start"
+TEACHER_COOKIE = "asean_teacher_{code}"
+TEAM_COOKIE = "asean_team_{code}"
+FAILED_JOINS = 20
+"""Wrong join codes a client may try per JOIN_WINDOW seconds before it must wait."""
+JOIN_WINDOW = 60.0
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
 }
-"""Grid layouts for our pages (Mesa's default gives every component the same half-width
-cell, too small for the briefing and too narrow for the timeline)."""
 
 
-def use_classroom_layout() -> None:
-    """Make SolaraViz lay out our pages with PAGE_LAYOUTS (idempotent).
+@dataclass
+class Limiter:
+    """Counts a client's wrong join codes, so a code cannot be guessed by brute force."""
 
-    SolaraViz looks ``make_initial_grid_layout`` up in its module when it builds a page,
-    and offers no argument for it; other component counts keep Mesa's layout.
-    """
-    mesa_layout = getattr(solara_viz, "_mesa_grid_layout", solara_viz.make_initial_grid_layout)
-    solara_viz._mesa_grid_layout = mesa_layout
+    failures: dict[str, list[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def layout(count: int) -> list[dict]:
-        if count in PAGE_LAYOUTS:
-            return [dict(item, moved=False) for item in PAGE_LAYOUTS[count]]
-        return mesa_layout(count)
+    def blocked(self, client: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            recent = [t for t in self.failures.get(client, []) if now - t < JOIN_WINDOW]
+            self.failures[client] = recent
+            return len(recent) >= FAILED_JOINS
 
-    solara_viz.make_initial_grid_layout = layout
-
-
-def Paragraph(text: str, lead: str = "", classes: str = "") -> None:
-    """A paragraph with an optional bold lead (plain HTML: solara.Markdown would fetch
-    KaTeX from the CDN, which the offline assets do not include)."""
-    bold = f"<b>{html.escape(lead)}</b> " if lead else ""
-    solara.HTML(tag="p", unsafe_innerHTML=bold + html.escape(text),
-                classes=[c for c in (classes,) if c])
+    def failed(self, client: str) -> None:
+        with self.lock:
+            self.failures.setdefault(client, []).append(time.monotonic())
 
 
-def run_quarters(model: ClassroomModel, quarters: int) -> None:
-    """Step up to ``quarters`` quarters (fewer at the end of the run) and redraw."""
-    for _ in range(quarters):
-        if model.next_quarter is None:
-            break
-        model.step()
-    force_update()
+@dataclass
+class Classroom:
+    """What the app serves: the classes, the ensemble runner and who is a teacher."""
+
+    store: ClassStore
+    start_token: str
+    origins: frozenset[str]
+    join_url: str = "http://127.0.0.1:8765/"
+    forecaster: Forecaster | None = field(default_factory=Forecaster)
+    limiter: Limiter = field(default_factory=Limiter)
 
 
-def next_meeting(model: ClassroomModel) -> tuple[Quarter, str] | None:
-    """The quarter and name of the next ASEAN meeting still to be simulated."""
-    upcoming = model.next_quarter
-    if upcoming is None:
-        return None
-    quarter, meeting = next_meeting_after(upcoming)
-    return (quarter, meeting) if quarter <= model.end else None
+def _json_error(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=status, headers=SECURITY_HEADERS)
 
 
-@solara.component
-def Briefing(model: ClassroomModel):
-    """What is being played, where the clock stands and ASEAN's latest statement."""
-    update_counter.get()
-    spec = model.scenario_spec
-    metrics = dict(zip(("pressure", "engagement"),
-                       model.stance[: len(MEMBERS)].mean(axis=0).round(3), strict=True))
-    with solara.Card(spec.title):
-        Paragraph(spec.description)
-        Paragraph(clock_line(model), classes="classroom-clock")
-        Paragraph(latest_statement(model), lead="Latest ASEAN statement:",
-                  classes="classroom-statement")
-        when = f"After {model.clock}" if model.clock else "At the start"
-        solara.Text(f"{when}: mean member pressure {metrics['pressure']:.3f}, engagement "
-                    f"{metrics['engagement']:.3f}; threat {model.threat:.2f}; "
-                    f"dialogue {model.frame:.2f}; "
-                    f"sanctions {model.levers['sanctions_tightness']:.2f}.",
-                    classes=["classroom-outcome"])
-        with solara.Row():
-            over = model.next_quarter is None
-            solara.Button("Step one quarter", color="primary", disabled=over,
-                          on_click=lambda: run_quarters(model, 1))
-            solara.Button("Run a year", color="primary", disabled=over,
-                          on_click=lambda: run_quarters(model, QUARTERS_PER_YEAR))
-        Paragraph("Reset (left) starts again from the chosen scenario and seed; the "
-                  "role-play is on PAGE 1.")
+def _html(markup: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(markup, status_code=status, headers=SECURITY_HEADERS)
 
 
-@solara.component
-def EventCards(model: ClassroomModel):
-    """Buttons that play an event in the next quarter."""
-    update_counter.get()
-    member, set_member = solara.use_state("VNM")
-    error, set_error = solara.use_state("")
+def _set_cookie(response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name, value, httponly=True, samesite="strict", path="/", max_age=60 * 60 * 24 * 30
+    )
 
-    def play(key: str) -> None:
+
+def create_app(room: Classroom) -> Starlette:
+    """The ASGI application serving ``room``."""
+
+    def client(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def is_start(request: Request) -> bool:
+        token = request.cookies.get(START_COOKIE, "")
+        return bool(token) and secrets.compare_digest(token, room.start_token)
+
+    def is_teacher(request: Request, session: ClassSession) -> bool:
+        return is_start(request) or session.is_teacher(
+            request.cookies.get(TEACHER_COOKIE.format(code=session.code))
+        )
+
+    def team_of(request: Request, session: ClassSession):
+        return session.team_by_token(request.cookies.get(TEAM_COOKIE.format(code=session.code)))
+
+    def find(request: Request) -> ClassSession | None:
+        """The class in the path; a wrong code counts as a failed join."""
+        session = room.store.get(request.path_params["code"])
+        if session is None:
+            room.limiter.failed(client(request))
+        return session
+
+    async def read_json(request: Request) -> dict[str, Any] | Response:
+        """The POST body, if it is JSON sent by one of our own pages."""
+        origin = request.headers.get("origin", "").lower()
+        if origin not in room.origins:
+            return _json_error("refused: the request did not come from this server's page", 403)
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return _json_error("expected a JSON body", 415)
         try:
-            play_card(model, key, member if CARDS[key].member else None)
-            set_error("")
-        except GameOver as exc:
-            set_error(str(exc))
-        force_update()
+            body = await request.json()
+        except ValueError:
+            return _json_error("the body is not JSON")
+        if not isinstance(body, dict):
+            return _json_error("expected a JSON object")
+        return body
 
-    with solara.Card("Event cards (played in the next quarter)"):
-        with solara.Row(style={"flex-wrap": "wrap"}):
-            for key, card in CARDS.items():
-                solara.Button(card.label, on_click=lambda key=key: play(key),
-                              disabled=model.next_quarter is None, outlined=True)
-        solara.Select("Summit host / new chair", value=member, values=list(MEMBERS),
-                      on_value=set_member)
-        if error:
-            solara.Warning(error)
-        played = [f"{card.quarter}: {card.label}" for card in model.cards]
-        solara.Text("Played: " + ("; ".join(played) if played else "none yet"),
-                    classes=["classroom-cards"])
+    async def changed(session: ClassSession, work: Callable[[], Any]) -> Any:
+        """Run a change to a class on a worker thread, under its lock, then save it."""
+
+        def run() -> Any:
+            with session.lock:
+                result = work()
+                room.store.save(session)
+                return result
+
+        return await run_in_threadpool(run)
+
+    # --- pages -------------------------------------------------------------------------
+    async def home(request: Request) -> Response:
+        return _html(views.join_page())
+
+    async def start(request: Request) -> Response:
+        token = request.query_params.get("token")
+        if token is not None:
+            if not secrets.compare_digest(token, room.start_token):
+                return _html(
+                    views.page(
+                        "Not allowed",
+                        "<p>This teacher link is out of date: "
+                        "use the one the server printed last.</p>",
+                    ),
+                    403,
+                )
+            response = RedirectResponse("/start", status_code=303)
+            _set_cookie(response, START_COOKIE, token)
+            return response
+        if not is_start(request):
+            return _html(
+                views.page(
+                    "Not allowed",
+                    "<p>Open the teacher link the server printed when it started.</p>",
+                ),
+                403,
+            )
+        titles = await run_in_threadpool(scenario_titles)
+        classes = sorted(room.store.classes.values(), key=lambda c: c.code)
+        return _html(views.start_page(titles, classes))
+
+    async def teacher(request: Request) -> Response:
+        session = find(request)
+        if session is None:
+            return _html(views.page("No such class", "<p>No class has that code.</p>"), 404)
+        if not is_teacher(request, session):
+            return _html(
+                views.page("Not allowed", "<p>Only the class's teacher may open its console.</p>"),
+                403,
+            )
+        markup = await run_in_threadpool(
+            lambda: _locked(
+                session, lambda: views.teacher_page(session, room.forecaster, room.join_url)
+            )
+        )
+        return _html(markup)
+
+    async def team_view(request: Request) -> Response:
+        session = find(request)
+        if session is None:
+            return _html(views.page("No such class", "<p>No class has that code.</p>"), 404)
+        team = team_of(request, session)
+        if team is None:
+            return RedirectResponse(f"/c/{session.code}/join", status_code=303)
+        return _html(
+            await run_in_threadpool(
+                lambda: _locked(session, lambda: views.team_page(session, team))
+            )
+        )
+
+    async def join_seat(request: Request) -> Response:
+        session = find(request)
+        if session is None:
+            return _html(views.page("No such class", "<p>No class has that code.</p>"), 404)
+        if team_of(request, session) is not None:
+            return RedirectResponse(f"/c/{session.code}/team", status_code=303)
+        return _html(views.pick_country_page(session))
+
+    async def projector(request: Request) -> Response:
+        session = find(request)
+        if session is None:
+            return _html(views.page("No such class", "<p>No class has that code.</p>"), 404)
+        return _html(
+            await run_in_threadpool(
+                lambda: _locked(session, lambda: views.projector_page(session, room.forecaster))
+            )
+        )
+
+    async def debrief(request: Request) -> Response:
+        session = find(request)
+        if session is None or not is_teacher(request, session):
+            return _html(
+                views.page(
+                    "Not allowed", "<p>Only the class's teacher may export its debrief.</p>"
+                ),
+                403,
+            )
+
+        def write() -> str:
+            with session.lock:
+                markup = debrief_html(session, room.forecaster)
+            room.store.save_debrief(session, markup)
+            return markup
+
+        try:
+            markup = await run_in_threadpool(write)
+        except OutputError as exc:
+            return _html(views.page("Not saved", f"<p>{views.e(str(exc))}</p>"), 409)
+        return _html(markup)
+
+    async def state(request: Request) -> Response:
+        session = find(request)
+        if session is None:
+            return _json_error("no class has that code", 404)
+        view = request.query_params.get("view", "")
+
+        def render() -> tuple[dict[str, str], bool] | None:
+            with session.lock:
+                if view == "teacher":
+                    if not is_teacher(request, session):
+                        return None
+                    return views.teacher_regions(session, room.forecaster, room.join_url)
+                if view == "team":
+                    team = team_of(request, session)
+                    return None if team is None else (views.team_regions(session, team), True)
+                if view == "projector":
+                    return views.projector_regions(session, room.forecaster)
+                return None
+
+        if request.query_params.get("v") and request.query_params["v"] == _version(session):
+            return Response(status_code=204, headers=SECURITY_HEADERS)
+        rendered = await run_in_threadpool(render)
+        if rendered is None:
+            return _json_error("not allowed", 403)
+        regions, ready = rendered
+        version = _version(session) if ready else ""
+        return JSONResponse(views.state_payload(regions, version), headers=SECURITY_HEADERS)
+
+    # --- actions -----------------------------------------------------------------------
+    async def join(request: Request) -> Response:
+        body = await read_json(request)
+        if isinstance(body, Response):
+            return body
+        if room.limiter.blocked(client(request)):
+            return _json_error("too many wrong codes: wait a minute and try again", 429)
+        session = room.store.get(str(body.get("code", "")))
+        if session is None:
+            room.limiter.failed(client(request))
+            return _json_error("no class has that code: check it with your teacher", 404)
+        return JSONResponse({"redirect": f"/c/{session.code}/join"}, headers=SECURITY_HEADERS)
+
+    async def take_seat(request: Request) -> Response:
+        body = await read_json(request)
+        if isinstance(body, Response):
+            return body
+        session = find(request)
+        if session is None:
+            return _json_error("no class has that code", 404)
+        if team_of(request, session) is not None:
+            return JSONResponse({"redirect": f"/c/{session.code}/team"})
+        try:
+            team = await changed(
+                session,
+                lambda: session.join(str(body.get("country", "")), str(body.get("name", ""))),
+            )
+        except SessionError as exc:
+            return _json_error(str(exc), 409)
+        response = JSONResponse({"redirect": f"/c/{session.code}/team"}, headers=SECURITY_HEADERS)
+        _set_cookie(response, TEAM_COOKIE.format(code=session.code), team.token)
+        return response
+
+    async def position(request: Request) -> Response:
+        body = await read_json(request)
+        if isinstance(body, Response):
+            return body
+        session = find(request)
+        if session is None:
+            return _json_error("no class has that code", 404)
+        team = team_of(request, session)
+        if team is None:
+            return _json_error("only a team of this class may set a position", 403)
+        if "tone" not in body:
+            return _json_error("choose the tone you want")
+        try:
+            saved = await changed(
+                session,
+                lambda: session.set_position(
+                    team.country, _int(body.get("tone")), _int(body.get("flexibility", 1))
+                ),
+            )
+        except SessionError as exc:
+            return _json_error(str(exc))
+        return JSONResponse(
+            {"message": f"Saved: tone {saved.tone} ±{saved.flexibility}."}, headers=SECURITY_HEADERS
+        )
+
+    async def act(request: Request) -> Response:
+        body = await read_json(request)
+        if isinstance(body, Response):
+            return body
+        session = find(request)
+        if session is None:
+            return _json_error("no class has that code", 404)
+        if not is_teacher(request, session):
+            return _json_error("only the class's teacher may do that", 403)
+        what = str(body.get("act", ""))
+        try:
+            message = await changed(session, lambda: _teacher_action(session, what, body))
+        except SessionError as exc:
+            return _json_error(str(exc), 409)
+        return JSONResponse({"message": message}, headers=SECURITY_HEADERS)
+
+    async def new_class(request: Request) -> Response:
+        body = await read_json(request)
+        if isinstance(body, Response):
+            return body
+        if not is_start(request):
+            return _json_error("only the teacher (with the server's link) may start a class", 403)
+        scenario = str(body.get("scenario", ""))
+        titles = await run_in_threadpool(scenario_titles)
+        if scenario not in titles:
+            return _json_error(f"no scenario {scenario!r}")
+        try:
+            seed = _int(body.get("seed", 0) or 0)
+            if seed < 0:
+                raise SessionError("the seed must be 0 or more")
+            session = await run_in_threadpool(room.store.create, scenario, seed)
+        except (SessionError, OutputError) as exc:
+            return _json_error(str(exc))
+        if room.forecaster is not None:
+            room.forecaster.warm(session.scenario)
+        response = JSONResponse(
+            {"redirect": f"/c/{session.code}/teacher"}, headers=SECURITY_HEADERS
+        )
+        _set_cookie(response, TEACHER_COOKIE.format(code=session.code), session.teacher_token)
+        return response
+
+    async def css(request: Request) -> Response:
+        return Response(assets.CSS, media_type="text/css", headers=SECURITY_HEADERS)
+
+    async def js(request: Request) -> Response:
+        return Response(assets.script(), media_type="text/javascript", headers=SECURITY_HEADERS)
+
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204, headers=SECURITY_HEADERS)
+
+    async def guard(request: Request, call_next):
+        if request.url.path.startswith(("/c/", "/api/")) and room.limiter.blocked(client(request)):
+            return _json_error("too many wrong codes: wait a minute and try again", 429)
+        return await call_next(request)
+
+    routes = [
+        Route("/", home),
+        Route("/start", start),
+        Route("/assets/app.css", css),
+        Route("/favicon.ico", favicon),
+        Route("/assets/app.js", js),
+        Route("/c/{code}/teacher", teacher),
+        Route("/c/{code}/team", team_view),
+        Route("/c/{code}/join", join_seat),
+        Route("/c/{code}/projector", projector),
+        Route("/c/{code}/debrief", debrief),
+        Route("/c/{code}/state", state),
+        Route("/api/join", join, methods=["POST"]),
+        Route("/api/classes", new_class, methods=["POST"]),
+        Route("/api/c/{code}/team", take_seat, methods=["POST"]),
+        Route("/api/c/{code}/position", position, methods=["POST"]),
+        Route("/api/c/{code}/act", act, methods=["POST"]),
+    ]
+    from starlette.middleware import Middleware
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
 
 
-SLIDER_STEP = 0.05
+def _locked(session: ClassSession, render: Callable[[], str]) -> str:
+    with session.lock:
+        return render()
 
 
-@solara.component
-def Levers(model: ClassroomModel):
-    """Sliders for the scenario levers; a move takes effect from the next quarter."""
-    update_counter.get()
-
-    def move(name: str, value: float) -> None:
-        # A slider snaps a lever the model moved itself (a warm start's 0.8534, an
-        # alliance shock's 0.6000...01) to its 0.05 grid and reports that as a move:
-        # only a change of at least half a step is the class's.
-        if abs(value - float(model.levers[name])) < SLIDER_STEP / 2:
-            return
-        if model.next_quarter is not None:
-            move_lever(model, name, value)
-        force_update()
-
-    with solara.Card("Levers (take effect from the next quarter)"):
-        for name, lever in LEVERS.items():
-            value = float(model.levers[name])
-            solara.SliderFloat(f"{name.replace('_', ' ')} ({value:.2f})", value=value,
-                               min=lever.low, max=lever.high, step=SLIDER_STEP,
-                               on_value=lambda v, name=name: move(name, v))
+def _version(session: ClassSession) -> str:
+    return f"{session.version}"
 
 
-@solara.component
-def Network(model: ClassroomModel):
-    """Ties between actors, coloured by stance."""
-    update_counter.get()
-    solara.FigureMatplotlib(network_figure(model), format="png",
-                            dependencies=[update_counter.value, id(model)])
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SessionError(f"expected a whole number, got {value!r}") from None
 
 
-@solara.component
-def Stances(model: ClassroomModel):
-    """Member stances over time."""
-    update_counter.get()
-    solara.FigureMatplotlib(stances_figure(model), format="png",
-                            dependencies=[update_counter.value, id(model)])
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SessionError(f"expected a number, got {value!r}") from None
 
 
-@solara.component
-def ToneTimeline(model: ClassroomModel):
-    """Statement tone over time with the event cards played."""
-    update_counter.get()
-    with solara.Column():
-        solara.FigureMatplotlib(tone_figure(model), format="png",
-                                dependencies=[update_counter.value, id(model)])
-        lines = [f"{card.quarter}: {card.label}" for card in model.cards]
-        solara.Text("Timeline of cards: " + ("; ".join(lines) if lines else "none"),
-                    classes=["classroom-timeline"])
-
-
-@solara.component
-def RolePlay(model: ClassroomModel):
-    """Teams set their countries' positions, then the next meeting is held."""
-    update_counter.get()
-    meeting = next_meeting(model)
-
-    def set_teams(codes: list[str]) -> None:
-        base = model.positions(mood=False).preferred
-        keep = {c: p for c, p in model.team_positions.items() if c in codes}
-        for code in codes:
-            if code not in keep:
-                tone = int(np.clip(round(float(base[MEMBERS.index(code)])), 0, 4))
-                keep[code] = TeamPosition(tone, 1)
-        model.set_positions(keep)
-        force_update()
-
-    def set_position(code: str, tone: int | None = None, flexibility: int | None = None):
-        old = model.team_positions[code]
-        model.team_positions[code] = TeamPosition(old.tone if tone is None else tone,
-                                             old.flexibility if flexibility is None
-                                             else flexibility)
-        force_update()
-
-    def hold() -> None:
-        before = len(model.statements)
-        while model.next_quarter is not None and len(model.statements) == before:
-            model.step()
-        force_update()
-
-    with solara.Card("Role-play: teams speak for their countries"):
-        Paragraph(
-            "Each team picks a country, the tone it wants (0 welcomes engagement ... "
-            "4 grave concern) and how many tones either side it could live with. The "
-            "chair drafts by the model's consensus rule; the model's agents speak for "
-            "every other member.")
-        solara.SelectMultiple("Countries played by teams", values=sorted(model.team_positions),
-                              all_values=list(MEMBERS), on_value=set_teams)
-        for code, position in sorted(model.team_positions.items()):
-            with solara.Row():
-                solara.Text(NAMES[code], style={"min-width": "110px"})
-                solara.SliderInt(f"tone {position.tone}", value=position.tone, min=0, max=4,
-                                 on_value=lambda v, code=code: set_position(code, tone=v))
-                solara.SliderInt(f"flexibility ±{position.flexibility}",
-                                 value=position.flexibility, min=0, max=4,
-                                 on_value=lambda v, code=code: set_position(code,
-                                                                            flexibility=v))
-                solara.Text(TONES[position.tone])
-        if meeting is None:
-            solara.Info("The run is over: press Reset to play again.")
-        else:
-            quarter, name = meeting
-            preview = analyse_meeting(model, quarter, name, model.positions(mood=False))
-            Paragraph(f"{quarter.year} {name} ({quarter}), {NAMES[preview.chair]} in the "
-                      f"chair. If it met with today's stances: "
-                      f"{describe_draft(preview.outcome)}.", lead="Next meeting:",
-                      classes="classroom-preview")
-            solara.Button("Hold the meeting", color="primary", on_click=hold)
-        for result in reversed(model.rounds[-4:]):
-            with solara.Card(f"{result.year} {result.meeting}, {NAMES[result.chair]} chairs"):
-                Paragraph(describe_draft(result.outcome) + ".", lead="Outcome:",
-                          classes="classroom-outcome-round")
-                Paragraph(describe_draft(result.without_teams) + ".",
-                          lead="Without any team (the model alone):")
-                for line in team_summary(result):
-                    Paragraph(line, classes="classroom-round")
-
-
-COMPONENTS = [(Briefing, 0), (EventCards, 0), (Levers, 0), (ToneTimeline, 0), (Network, 0),
-              (Stances, 0), (RolePlay, 1)]
-
-
-def model_params() -> dict:
-    """SolaraViz inputs: they map to ClassroomModel's keywords and apply on Reset."""
-    return {
-        "scenario_file": {"type": "Select", "value": DEFAULT_SCENARIO,
-                          "values": scenario_choices(), "label": "Scenario (applies on Reset)"},
-        "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 100, "step": 1,
-                 "label": "Seed (0 = scenario's)"},
-    }
-
-
-@solara.component
-def Page():
-    """One model per browser session, shown in Mesa's SolaraViz."""
-    use_classroom_layout()
-    initial = solara.use_memo(ClassroomModel, [])
-    model = solara.use_reactive(initial)
-    SolaraViz(model, components=COMPONENTS, model_params=model_params(),
-              name="ASEAN and the DPRK: classroom", play_interval=400)
+def _teacher_action(session: ClassSession, what: str, body: dict[str, Any]) -> str:
+    """One teacher move; returns the line the console shows."""
+    if what in ("advance", "year"):
+        done = session.advance(1 if what == "advance" else 4)
+        stopped = session.model.next_meeting() if session.teams else None
+        note = f"; {stopped[0]} holds a meeting: open it" if stopped and what == "year" else ""
+        plural = "" if done == 1 else "s"
+        return f"Simulated {done} quarter{plural}: now at {session.model.clock}{note}."
+    if what == "close":
+        session.close_meeting()
+        return "The meeting is closed."
+    if what == "to_meeting":
+        session.advance_to_meeting()
+        return f"Simulated up to {session.model.clock}."
+    if what == "open":
+        table = session.open_meeting()
+        return f"The {table.quarter.year} {table.meeting} meeting is open."
+    if what == "hold":
+        entry = session.hold_meeting()
+        return f"The chair issued: {entry['sentence']}."
+    if what == "card":
+        return f"Played: {session.play_card(str(body.get('card', '')), body.get('member'))}."
+    if what == "lever":
+        return f"Set: {session.set_lever(str(body.get('name', '')), _float(body.get('value')))}."
+    if what == "free_seat":
+        session.free_seat(str(body.get("country", "")))
+        return "The seat is free: the team can join again."
+    raise SessionError(f"unknown action {what!r}")

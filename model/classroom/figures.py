@@ -1,166 +1,234 @@
-"""The page's three pictures, drawn with matplotlib (rendered to PNG on the server, so the
-browser needs no charting library from a CDN).
+"""The classroom's charts as inline SVG, drawn on the server.
 
-Figures are built with ``matplotlib.figure.Figure`` rather than pyplot: several browser
-sessions draw at once on the server's threads, and pyplot's global state is not safe there.
+SVG rather than a picture: the text stays text (the browser test measures its size, a
+projector keeps it sharp), nothing is fetched, and the same markup goes into the
+self-contained debrief page. Every label is at least ``MIN_FONT`` units in a viewBox no
+wider than the narrowest column the page gives a chart, so it is drawn at 14 px or more.
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-from matplotlib.figure import Figure
-
-from model.vocabulary import AGENTS, DPRK, MEETING_QUARTER, MEMBERS, POWERS, TONE_LABELS
-from model.world.initial import ENGAGEMENT, INDEX, PRESSURE
+from model.classroom.cards import shock_label
+from model.vocabulary import MEETING_QUARTER, MEETINGS, TONE_LABELS, Quarter
 
 if TYPE_CHECKING:
-    import networkx as nx
-
+    from model.classroom.forecast import YearDistribution
     from model.classroom.session import ClassroomModel
 
-MEETING_OFFSET = {meeting: q - 1 for meeting, q in MEETING_QUARTER.items()}
-"""Quarter within the year (0-based) of each meeting: Q3 and Q4."""
-TIE_SHOWN = 0.35
-"""Ties weaker than this are left out of the network picture (the priors are 0.3)."""
+MIN_FONT = 15
+TIMELINE_WIDTH = 900
+DISTRIBUTION_WIDTH = 420
+BLUE, ORANGE, RED, GREY, INK = "#1f5fa8", "#c8671b", "#b3261e", "#6b6b6b", "#1b1b1b"
+MEETING_WORDS = {"ministerial": "ministerial (Q3)", "summit": "summit (Q4)"}
+MAX_LABEL = 30
 
 
-def tie_graph(model: ClassroomModel) -> nx.Graph:
-    """The actors as a networkx graph: integer node ids (row numbers) with the ISO code,
-    stance and kind as attributes; an edge per tie of at least TIE_SHOWN (networkx comes
-    with the [classroom] extra)."""
-    import networkx as nx
-
-    graph = nx.Graph()
-    for row, code in enumerate(AGENTS):
-        kind = "member" if code in MEMBERS else ("dprk" if code == DPRK else "power")
-        graph.add_node(row, code=code, kind=kind, active=bool(model.active[row]),
-                       pressure=float(model.stance[row, PRESSURE]),
-                       engagement=float(model.stance[row, ENGAGEMENT]))
-    rows, cols = np.nonzero(np.triu(model.ties) >= TIE_SHOWN)
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        graph.add_edge(i, j, weight=float(model.ties[i, j]))
-    return graph
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    size: int = MIN_FONT,
+    anchor: str = "start",
+    fill: str = INK,
+    extra: str = "",
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{max(size, MIN_FONT)}" '
+        f'text-anchor="{anchor}" fill="{fill}"{extra}>{html.escape(text)}</text>'
+    )
 
 
-def _layout() -> dict[int, tuple[float, float]]:
-    """Members on an inner ring, powers on an outer ring, the DPRK in the middle: fixed,
-    so that nodes do not jump between quarters (and no random draw is needed)."""
-    pos: dict[int, tuple[float, float]] = {INDEX[DPRK]: (0.0, 0.0)}
-    for k, code in enumerate(MEMBERS):
-        angle = np.pi / 2 - 2 * np.pi * k / len(MEMBERS)
-        pos[INDEX[code]] = (np.cos(angle), np.sin(angle))
-    for k, code in enumerate(POWERS):
-        angle = np.pi / 2 + np.pi / len(POWERS) - 2 * np.pi * k / len(POWERS)
-        pos[INDEX[code]] = (1.75 * np.cos(angle), 1.75 * np.sin(angle))
-    return pos
+@dataclass(frozen=True)
+class Marker:
+    """A dated label on the timeline: a played card (red) or a scenario shock (grey)."""
+
+    quarter: Quarter
+    label: str
+    played: bool
 
 
-def network_figure(model: ClassroomModel) -> Figure:
-    """Ties between actors; colour is pressure on the DPRK, size is engagement with it,
-    and the year's chair has a thick outline."""
-    graph, pos = tie_graph(model), _layout()
-    fig = Figure(figsize=(6.2, 5.4), layout="constrained")
-    ax = fig.add_subplot()
-    for i, j, data in graph.edges(data=True):
-        (x0, y0), (x1, y1) = pos[i], pos[j]
-        ax.plot([x0, x1], [y0, y1], color="0.6", lw=2.5 * data["weight"] ** 2, zorder=1)
-    year = (model.clock or model.start).year
-    chair = INDEX[model.chair(year)]
-    nodes = list(graph.nodes)
-    xy = np.array([pos[n] for n in nodes])
-    pressure = [graph.nodes[n]["pressure"] for n in nodes]
-    size = [250 + 900 * graph.nodes[n]["engagement"] for n in nodes]
-    faces = ax.scatter(xy[:, 0], xy[:, 1], s=size, c=pressure, cmap="coolwarm", vmin=0,
-                       vmax=1, zorder=2,
-                       edgecolors=["black" if n == chair else "0.3" for n in nodes],
-                       linewidths=[3.0 if n == chair else 0.8 for n in nodes],
-                       alpha=[1.0 if graph.nodes[n]["active"] else 0.25 for n in nodes])
-    for n in nodes:
-        ax.annotate(graph.nodes[n]["code"], pos[n], ha="center", va="center", fontsize=8,
-                    zorder=3)
-    fig.colorbar(faces, ax=ax, shrink=0.7, label="pressure on the DPRK")
-    ax.set_title(f"Ties and stances, {model.clock or 'start'} (size: engagement; "
-                 f"outline: chair {model.chair(year)})", fontsize=9)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return fig
-
-
-def _quarter_ticks(ax, model: ClassroomModel) -> None:
-    years = range(model.start.year, model.end.year + 1)
-    ticks = [(y - model.start.year) * 4 - (model.start.q - 1) for y in years]
-    ax.set_xticks(ticks, [str(y) for y in years], fontsize=8)
-    ax.set_xlim(-0.5, len(model.quarters) - 0.5)
-
-
-def stances_figure(model: ClassroomModel) -> Figure:
-    """Each member's pressure and engagement, quarter by quarter."""
-    fig = Figure(figsize=(6.2, 5.0), layout="constrained")
-    axes = fig.subplots(2, 1, sharex=True)
-    x = np.arange(len(model.quarters))
-    for column, ax, title in ((PRESSURE, axes[0], "pressure on the DPRK"),
-                              (ENGAGEMENT, axes[1], "engagement with the DPRK")):
-        history = model.member_history[:, :, column]
-        for k, code in enumerate(MEMBERS):
-            line = history[:, k]
-            if np.isnan(line).all():
-                continue
-            (drawn,) = ax.plot(x, line, lw=1.2)
-            last = np.flatnonzero(~np.isnan(line))[-1]
-            ax.annotate(code, (x[last], line[last]), fontsize=7, color=drawn.get_color(),
-                        xytext=(3, 0), textcoords="offset points", va="center")
-        ax.set_ylim(0, 1)
-        ax.set_ylabel(title, fontsize=8)
-        ax.grid(alpha=0.3)
-    _quarter_ticks(axes[1], model)
-    axes[0].set_title("Member stances over time", fontsize=9)
-    return fig
-
-
-def statement_x(model: ClassroomModel, year: int, meeting: str) -> int:
-    """x position (quarters since the start) of a meeting."""
-    return (year - model.start.year) * 4 - (model.start.q - 1) + MEETING_OFFSET[meeting]
-
-
-def tone_figure(model: ClassroomModel) -> Figure:
-    """ASEAN's statement tone at each meeting, with the chair of each year and the event
-    cards played (dashed red lines) and the scenario's own shocks (dotted grey)."""
-    fig = Figure(figsize=(12.4, 3.4), layout="constrained")
-    ax = fig.add_subplot()
-    voiced = [(statement_x(model, s.year, s.meeting), s) for s in model.statements]
-    consensus = [(x, s.tone) for x, s in voiced if s.voice == "consensus"]
-    split = [(x, s.tone) for x, s in voiced if s.voice == "split"]
-    silent = [x for x, s in voiced if s.voice == "none"]
-    if voiced:
-        line = [(x, s.tone if s.tone is not None else np.nan) for x, s in voiced]
-        ax.plot(*zip(*line, strict=True), color="0.5", lw=1, zorder=1)
-    if consensus:
-        ax.scatter(*zip(*consensus, strict=True), color="tab:blue", label="consensus", zorder=3)
-    if split:
-        ax.scatter(*zip(*split, strict=True), color="tab:orange", marker="D",
-                   label="split (chair's statement)", zorder=3)
-    if silent:
-        ax.scatter(silent, [-0.6] * len(silent), color="black", marker="x",
-                   label="no agreed text", zorder=3)
+def markers(model: ClassroomModel) -> list[Marker]:
+    """The scenario's own shocks and the class's cards, both labelled, one per quarter and
+    kind (labels of one quarter are joined)."""
+    found: dict[tuple[Quarter, bool], list[str]] = {}
     for shock in model.scenario_spec.shocks:
-        if shock.type != "accession":
-            ax.axvline(shock.quarter - model.start, color="0.6", ls=":", lw=1)
+        if model.start <= shock.quarter <= model.end:
+            found.setdefault((shock.quarter, False), []).append(shock_label(shock))
     for card in model.cards:
-        x = card.quarter - model.start
-        ax.axvline(x, color="tab:red", ls="--", lw=1.2)
-        ax.annotate(card.label, (x + 0.1, 4.3), rotation=90, fontsize=7, color="tab:red",
-                    ha="left", va="top")
+        found.setdefault((card.quarter, True), []).append(card.label)
+    return [
+        Marker(q, "; ".join(dict.fromkeys(labels)), played)
+        for (q, played), labels in sorted(found.items(), key=lambda kv: kv[0][0].index)
+    ]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def tone_timeline_svg(model: ClassroomModel, title: str = "ASEAN's statement tone") -> str:
+    """The class's texts meeting by meeting, the chairs along the bottom, the scenario's
+    shocks (grey) and the cards played (red), each labelled."""
+    width, height = TIMELINE_WIDTH, 400
+    left, right, top, bottom = 118, 16, 62, 78
+    quarters = model.quarters
+    step = (width - left - right) / max(len(quarters), 1)
+
+    def x(quarter: Quarter) -> float:
+        return left + (quarter - model.start + 0.5) * step
+
+    def y(tone: float) -> float:
+        return top + (4.6 - tone) * (height - top - bottom) / 5.6
+
+    parts = [
+        f'<svg class="chart timeline" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{html.escape(title)}">',
+        _text(left, 24, title, 17, extra=' font-weight="bold"'),
+    ]
+    for tone, label in enumerate(TONE_LABELS):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tone):.1f}" '
+            f'y2="{y(tone):.1f}" stroke="#d9d9d9"/>'
+        )
+        parts.append(_text(left - 8, y(tone) + 5, label, anchor="end"))
+    parts.append(_text(left - 8, y(-0.7) + 5, "no text", anchor="end", fill=GREY))
     for year in range(model.start.year, model.end.year + 1):
-        x = (year - model.start.year) * 4 - (model.start.q - 1) + 1.5
-        ax.annotate(model.chair(year), (x, -1.05), ha="center", fontsize=7, color="0.3")
-    ax.set_yticks(range(5), TONE_LABELS, fontsize=8)
-    ax.set_ylim(-1.2, 4.5)
-    _quarter_ticks(ax, model)
-    ax.grid(alpha=0.3)
-    ax.set_title("ASEAN statement tone (chairs along the bottom; red: event cards played)",
-                 fontsize=9)
-    if voiced:
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return fig
+        first = max(Quarter(year, 1), model.start)
+        edge = x(first) - step / 2
+        parts.append(
+            f'<line x1="{edge:.1f}" x2="{edge:.1f}" y1="{top}" '
+            f'y2="{height - bottom + 6}" stroke="#bdbdbd"/>'
+        )
+        middle = (edge + x(min(Quarter(year, 4), model.end)) + step / 2) / 2
+        parts.append(_text(middle, height - bottom + 26, str(year), anchor="middle"))
+        parts.append(
+            _text(middle, height - bottom + 48, model.chair(year), anchor="middle", fill=GREY)
+        )
+    parts.append(_text(left - 8, height - bottom + 48, "chair", anchor="end", fill=GREY))
+    for marker in markers(model):
+        mx, colour = x(marker.quarter), RED if marker.played else GREY
+        dash = "6 4" if marker.played else "2 4"
+        parts.append(
+            f'<line class="marker" x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" '
+            f'y2="{height - bottom}" stroke="{colour}" stroke-width="2" '
+            f'stroke-dasharray="{dash}"/>'
+        )
+        # Rotated a quarter turn, a label's letters lie left of its baseline: a scenario
+        # shock's label sits just right of its line, a card's left of it, so the two
+        # kinds never cover each other in one quarter.
+        lx = mx + 5 if not marker.played else mx - 20
+        parts.append(
+            _text(
+                lx,
+                top + 4,
+                _short(f"{marker.quarter} {marker.label}"),
+                fill=colour,
+                extra=f' transform="rotate(90 {lx:.1f} {top + 4})" class="marker-label"',
+            )
+        )
+    points = [(Quarter(s.year, MEETING_QUARTER[s.meeting]), s) for s in model.statements]
+    path = [f"{x(q):.1f},{y(s.tone if s.tone is not None else -0.7):.1f}" for q, s in points]
+    if len(path) > 1:
+        parts.append(
+            f'<polyline points="{" ".join(path)}" fill="none" stroke="{GREY}" stroke-width="1.5"/>'
+        )
+    for q, s in points:
+        px = x(q)
+        if s.voice == "consensus":
+            parts.append(f'<circle cx="{px:.1f}" cy="{y(s.tone):.1f}" r="7" fill="{BLUE}"/>')
+        elif s.voice == "split":
+            py = y(s.tone)
+            parts.append(f'<path d="M{px:.1f},{py - 8:.1f} l8,8 l-8,8 l-8,-8 z" fill="{ORANGE}"/>')
+        else:
+            py = y(-0.7)
+            parts.append(
+                f'<path d="M{px - 6:.1f},{py - 6:.1f} l12,12 m0,-12 l-12,12" '
+                f'stroke="{INK}" stroke-width="3"/>'
+            )
+    legend = [
+        ("●", BLUE, "consensus"),
+        ("◆", ORANGE, "chair's statement (split)"),
+        ("✕", INK, "no text"),
+        ("┆", RED, "card played"),
+        ("┆", GREY, "scenario"),
+    ]
+    lx = float(left)
+    for symbol, colour, words in legend:
+        parts.append(_text(lx, 48, symbol, fill=colour))
+        parts.append(_text(lx + 20, 48, words))
+        lx += 20 + len(words) * 8.6 + 22
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def distribution_svg(
+    distribution: YearDistribution, class_tones: dict[str, Sequence[int | None]] | None = None
+) -> str:
+    """The ensemble's texts for one year, one row of bars per meeting (share of replicates
+    per tone, and no text), with the class's text(s) for that meeting outlined."""
+    width, row_height = DISTRIBUTION_WIDTH, 150
+    height = 58 + row_height * len(MEETINGS)
+    left, right = 20, 12
+    columns = [*range(5), None]
+    bar = (width - left - right) / len(columns)
+    class_tones = class_tones or {}
+    parts = [
+        f'<svg class="chart distribution" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="ensemble for {distribution.year}">',
+        _text(
+            left,
+            22,
+            f"The model's {distribution.replicates} runs, {distribution.year}",
+            17,
+            extra=' font-weight="bold"',
+        ),
+        _text(left, 44, "bars: share of runs; outlined: your class", fill=GREY),
+    ]
+    for row, meeting in enumerate(MEETINGS):
+        base = 58 + row * row_height
+        parts.append(_text(left, base + 18, MEETING_WORDS[meeting]))
+        floor = base + row_height - 34
+        tall = row_height - 64
+        chosen = set(class_tones.get(meeting, ()))
+        for k, tone in enumerate(columns):
+            share = distribution.share(meeting, tone)
+            bx = left + k * bar
+            h = max(share * tall, 1.0)
+            colour = GREY if tone is None else BLUE
+            parts.append(
+                f'<rect x="{bx + 6:.1f}" y="{floor - h:.1f}" width="{bar - 12:.1f}" '
+                f'height="{h:.1f}" fill="{colour}" opacity="0.75"/>'
+            )
+            if tone in chosen:
+                parts.append(
+                    f'<rect class="class-outcome" x="{bx + 3:.1f}" '
+                    f'y="{floor - tall - 4:.1f}" width="{bar - 6:.1f}" '
+                    f'height="{tall + 4:.1f}" fill="none" stroke="{RED}" '
+                    'stroke-width="3"/>'
+                )
+            parts.append(_text(bx + bar / 2, floor - h - 5, f"{share:.0%}", anchor="middle"))
+            parts.append(
+                _text(
+                    bx + bar / 2,
+                    floor + 20,
+                    "none" if tone is None else str(tone),
+                    anchor="middle",
+                    fill=GREY if tone is None else INK,
+                )
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def class_tones_for(statements: Iterable, year: int) -> dict[str, list[int | None]]:
+    """The class's text tone at each of the year's meetings (for distribution_svg)."""
+    found: dict[str, list[int | None]] = {}
+    for s in statements:
+        if s.year == year:
+            found.setdefault(s.meeting, []).append(s.tone if s.voice != "none" else None)
+    return found

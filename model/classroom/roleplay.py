@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from model.classroom.narrate import describe_draft
 from model.vocabulary import MEMBERS, NAMES, TONES
 from model.world.negotiation import Positions
 
@@ -46,8 +47,12 @@ class TeamPosition:
 
     def row(self) -> tuple[float, float, float, float]:
         """(preferred, lower, upper, salience) in tone units: a team cares fully."""
-        return (float(self.tone), float(self.tone - self.flexibility),
-                float(self.tone + self.flexibility), 1.0)
+        return (
+            float(self.tone),
+            float(self.tone - self.flexibility),
+            float(self.tone + self.flexibility),
+            1.0,
+        )
 
     def accepts(self, tone: int | None) -> bool:
         """Whether a text of ``tone`` lies inside the team's range (no text: False)."""
@@ -118,13 +123,11 @@ class Table(Protocol):
     member_rows: Any
     team_positions: Mapping[str, TeamPosition]
 
-    def hold_meeting(self, quarter: Quarter, meeting: str, positions: Positions
-                     ) -> Statement: ...
+    def hold_meeting(self, quarter: Quarter, meeting: str, positions: Positions) -> Statement: ...
     def chair(self, year: int) -> str: ...
 
 
-def analyse_meeting(model: Table, quarter: Quarter, meeting: str,
-                    base: Positions) -> RoundResult:
+def analyse_meeting(model: Table, quarter: Quarter, meeting: str, base: Positions) -> RoundResult:
     """The meeting drafted from ``base`` (the model's own positions, drawn once) with
     the teams' positions, and again without each team in turn."""
     present = model.active[model.member_rows]
@@ -139,11 +142,13 @@ def analyse_meeting(model: Table, quarter: Quarter, meeting: str,
     for code, position in seated.items():
         others = {c: p for c, p in seated.items() if c != code}
         own = round(float(base.preferred[MEMBERS.index(code)]))
-        effects.append(TeamEffect(code, position, own, draft(others),
-                                  position.accepts(outcome.tone)))
+        effects.append(
+            TeamEffect(code, position, own, draft(others), position.accepts(outcome.tone))
+        )
     absent = tuple(sorted(set(model.team_positions) - set(seated)))
-    return RoundResult(quarter.year, meeting, model.chair(quarter.year), outcome, draft({}),
-                       tuple(effects), absent)
+    return RoundResult(
+        quarter.year, meeting, model.chair(quarter.year), outcome, draft({}), tuple(effects), absent
+    )
 
 
 def team_summary(result: RoundResult) -> list[str]:
@@ -152,10 +157,85 @@ def team_summary(result: RoundResult) -> list[str]:
     for effect in result.teams:
         name = NAMES[effect.code]
         verdict = "can accept" if effect.accepts else "cannot accept"
+        if effect.accepts and result.outcome.tone is None:
+            verdict = "sees no text issued"
         lines.append(
             f"{name} asked for tone {effect.position.tone} (±{effect.position.flexibility}; "
             f"the model's {name} would want tone {effect.model_tone}), {verdict} the text, "
-            f"and {effect.moved(result.outcome)}.")
+            f"and {effect.moved(result.outcome)}."
+        )
     for code in result.absent:
         lines.append(f"{NAMES[code]} does not sit at this meeting (not yet a member).")
     return lines
+
+
+def class_summary(result: RoundResult) -> str:
+    """What the teams did together, so that 'no team changed anything' is never left
+    beside a class that did change the text: each team's effect holds the others fixed,
+    and two teams pushing the same way can each be unnecessary while together decisive."""
+    together = describe_shift(result.without_teams, result.outcome)
+    alone = [e for e in result.teams if e.moved(result.outcome) != "changed nothing"]
+    if together == "changed nothing":
+        return "Together the teams changed nothing: the model alone issues the same text."
+    if not alone:
+        return (
+            f"Together the teams {together}, but no team alone did: with any one "
+            "team back in the model's hands the others still carry the text."
+        )
+    names = ", ".join(NAMES[e.code] for e in alone)
+    return f"Together the teams {together}; on its own, {names} made a difference."
+
+
+def chair_accepts(result: RoundResult) -> bool:
+    """Whether the chair can live with the text it issued (a team in the chair by its
+    range; the rule never lets a chair pen a text it would itself block). No text: True,
+    the chair issued nothing."""
+    if result.outcome.tone is None:
+        return True
+    for effect in result.teams:
+        if effect.code == result.chair:
+            return effect.accepts
+    return True
+
+
+def _statement_json(statement: Statement) -> dict[str, Any]:
+    return {
+        "tone": statement.tone,
+        "voice": statement.voice,
+        "support": round(float(statement.support), 4),
+        "blockers": list(statement.blockers),
+    }
+
+
+def round_record(result: RoundResult, attempt: int, teams: Mapping[str, Any]) -> dict[str, Any]:
+    """One meeting as plain data for the saved session, the projector and the debrief:
+    the positions, the outcome, the model-only outcome and each team's counterfactual."""
+    return {
+        "year": result.year,
+        "meeting": result.meeting,
+        "chair": result.chair,
+        "attempt": attempt,
+        "outcome": _statement_json(result.outcome),
+        "sentence": describe_draft(result.outcome),
+        "without_teams": _statement_json(result.without_teams),
+        "without_sentence": describe_draft(result.without_teams),
+        "together": class_summary(result),
+        "chair_accepts": chair_accepts(result),
+        "teams": [
+            {
+                "country": e.code,
+                "team": getattr(teams.get(e.code), "name", NAMES[e.code]),
+                "tone": e.position.tone,
+                "flexibility": e.position.flexibility,
+                "model_tone": e.model_tone,
+                "accepts": e.accepts,
+                "without": _statement_json(e.without),
+                "without_sentence": describe_draft(e.without),
+                "effect": e.moved(result.outcome),
+            }
+            for e in result.teams
+        ],
+        "silent": sorted(set(teams) - {e.code for e in result.teams} - set(result.absent)),
+        "absent": list(result.absent),
+        "summary": team_summary(result),
+    }

@@ -1,56 +1,40 @@
-"""Serve the classroom app on 127.0.0.1 with every asset local (no CDN, no telemetry).
+"""Serve the classroom (model/classroom/app.py) with uvicorn: 127.0.0.1 by default,
+the local network with ``--lan``; nothing is fetched from or sent to the internet.
 
-Solara's browser code asks its server for ``/_solara/cdn/...``; the server answers from
-its cache folder, which the ``solara-assets`` package fills at install time. We point the
-fall-back CDN at a closed local port so a missing asset fails at once instead of leaking
-a request to the internet, and we turn off Solara's telemetry and version check.
+Hardening for a classroom laptop:
 
-We run Solara's Starlette app under our own uvicorn server (what ``solara run`` does, minus
-its CLI) so that we can harden it for a classroom laptop:
-
-- :class:`LoopbackOnly` answers only requests addressed to this server by a loopback name
-  and its own port, so a web page elsewhere cannot reach the model through DNS rebinding;
-- :func:`free_closed_sessions` lets a closed browser tab take its model with it, and a
-  browser that vanished without closing is let go after CULL_TIMEOUT (not Solara's 24h);
+- :class:`HostGuard` answers only requests addressed to this server by one of its own
+  names and its port (loopback names; with ``--lan`` also the machine's LAN addresses and
+  host name), so a web page elsewhere cannot reach a class through DNS rebinding; the
+  app itself refuses POSTs whose ``Origin`` is not one of those;
+- on start the server prints the teacher's link (with a start token, new each run) and
+  the address teams open; classes are saved under ``results/classroom/`` and loaded
+  again on the next start;
 - Ctrl-C or SIGTERM stops the server within STOP_SECONDS, exit status 0, no traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import gc
 import importlib.util
 import logging
 import os
+import secrets
 import signal
+import socket
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from model.vocabulary import UsageError
 
-APP = "model.classroom.app"
 HOST = "127.0.0.1"
+LAN_HOST = "0.0.0.0"
 DEFAULT_PORT = 8765
-CULL_TIMEOUT = "10m"
-"""How long Solara keeps a session whose browser vanished without closing its tab (a laptop
-put to sleep, a dropped network), so a student who comes back in time finds the model as
-it was. Solara's default is 24h: a day of abandoned models in memory."""
-OFFLINE_ENV = {
-    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-    "SOLARA_ASSETS_PROXY": "True",
-    "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
-    "SOLARA_KERNEL_CULL_TIMEOUT": CULL_TIMEOUT,
-    "MPLBACKEND": "Agg",
-}
-"""Settings read when solara is first imported, so they are set before that (each can be
-overridden from the environment)."""
-NEEDED = ("solara", "solara_assets", "ipyvuetify", "mesa.visualization", "networkx")
+NEEDED = ("starlette", "uvicorn")
 GRACE_SECONDS = 1.0
 """How long a stop waits for open browser connections before closing them."""
 STOP_SECONDS = 2.5
@@ -81,37 +65,51 @@ def missing_dependencies() -> list[str]:
     return missing
 
 
-def allowed_hosts(port: int) -> frozenset[str]:
-    """Host header values that address this server: a loopback name with our port (and
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses on the local network (no packet is sent: a UDP
+    socket's connect only picks the interface a route would use)."""
+    found: set[str] = set()
+    with contextlib.suppress(OSError):
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(str(info[4][0]))
+    for probe in ("10.255.255.255", "192.168.255.255", "172.31.255.255"):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, contextlib.suppress(OSError):
+            s.connect((probe, 1))
+            found.add(s.getsockname()[0])
+    return sorted(a for a in found if not a.startswith(("127.", "0.")))
+
+
+def allowed_hosts(port: int, names: tuple[str, ...] = LOOPBACK_NAMES) -> frozenset[str]:
+    """Host header values that address this server: one of ``names`` with our port (and
     the bare name when the port is HTTP's default, which browsers then leave out)."""
-    hosts = {f"{name}:{port}" for name in LOOPBACK_NAMES}
+    hosts = {f"{name.lower()}:{port}" for name in names}
     if port == 80:
-        hosts.update(LOOPBACK_NAMES)
+        hosts.update(name.lower() for name in names)
     return frozenset(hosts)
 
 
-class LoopbackOnly:
-    """ASGI wrapper refusing (HTTP 403) any request whose Host is not ours.
+def lan_names() -> tuple[str, ...]:
+    """The names a student's browser may use for this machine on the LAN."""
+    host = socket.gethostname().lower()
+    return (*LOOPBACK_NAMES, *lan_addresses(), host, f"{host}.local")
+
+
+class HostGuard:
+    """ASGI wrapper refusing (HTTP 403) any request whose Host is not one of ours.
 
     DNS rebinding: a page from evil.example can re-point its own name at 127.0.0.1 and then
     talk to this server as same-origin, but its requests still say ``Host: evil.example``.
-    Websocket upgrades are checked too, and must also come from one of our own pages
-    (``Origin``), since a browser lets any site open a websocket to 127.0.0.1.
     """
 
-    def __init__(self, app: ASGIApp, port: int) -> None:
+    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
         self.app = app
-        self.hosts = allowed_hosts(port)
-        self.origins = frozenset(f"http://{host}" for host in self.hosts)
+        self.hosts = hosts
 
     def _allowed(self, scope: Scope) -> bool:
-        headers = {}
         for name, value in scope.get("headers", ()):
-            headers.setdefault(name.lower(), value.decode("latin-1"))
-        if headers.get(b"host", "").lower() not in self.hosts:
-            return False
-        origin = headers.get(b"origin")
-        return scope["type"] != "websocket" or origin is None or origin.lower() in self.origins
+            if name.lower() == b"host":
+                return value.decode("latin-1").lower() in self.hosts
+        return False
 
     async def __call__(
         self,
@@ -119,12 +117,11 @@ class LoopbackOnly:
         receive: Callable[[], Awaitable[Message]],
         send: Callable[[Message], Awaitable[None]],
     ) -> None:
-        if scope["type"] in ("http", "websocket") and not self._allowed(scope):
-            if scope["type"] == "websocket":
-                # Closing before accepting makes the ASGI server refuse the upgrade with 403.
-                await send({"type": "websocket.close", "code": 1008, "reason": ""})
-                return
-            body = b"403 Forbidden: this classroom server answers only 127.0.0.1 or localhost\n"
+        if scope["type"] == "websocket" and not self._allowed(scope):
+            await send({"type": "websocket.close", "code": 1008, "reason": ""})
+            return
+        if scope["type"] == "http" and not self._allowed(scope):
+            body = b"403 Forbidden: this classroom server answers only its own addresses\n"
             await send(
                 {
                     "type": "http.response.start",
@@ -140,114 +137,39 @@ class LoopbackOnly:
         await self.app(scope, receive, send)
 
 
-SETTLE_SECONDS = 0.5
-"""After a session closes, how long the janitor waits for the threads that closed it to
-let go of it, and for other tabs closing at the same moment, before collecting."""
+LoopbackOnly = HostGuard  # the name earlier code used
 
 
-class _Janitor:
-    """Frees the memory of closed sessions: one daemon thread that, after kernels close,
-    runs the cyclic garbage collector (a Mesa model and its agents refer to each other, so
-    only it frees them) and hands the freed heap back to the system (glibc's malloc_trim)."""
+def build(
+    port: int, lan: bool = False, folder: str | Path | None = None, start_token: str | None = None
+):
+    """The guarded ASGI app and what it serves: (app, classroom, hosts, addresses)."""
+    from model.classroom.app import Classroom, create_app
+    from model.classroom.store import DEFAULT_FOLDER, ClassStore
 
-    def __init__(self) -> None:
-        self.closing: list[threading.Event] = []
-        self.lock = threading.Lock()
-        self.wake = threading.Event()
-        self.collections = 0
-        try:
-            self.trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):  # not glibc: the collector alone
-            self.trim = None
-        threading.Thread(target=self._run, name="classroom-janitor", daemon=True).start()
-
-    def session_closing(self, closed: threading.Event) -> None:
-        """Called while a session's kernel closes; ``closed`` is set once it has."""
-        with self.lock:
-            self.closing.append(closed)
-        self.wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self.wake.wait()
-            self.wake.clear()
-            with self.lock:
-                closing, self.closing = self.closing, []
-            for closed in closing:
-                closed.wait(timeout=10)
-            time.sleep(SETTLE_SECONDS)
-            gc.collect()
-            if self.trim is not None:
-                self.trim(0)
-            self.collections += 1
-
-
-_JANITOR: _Janitor | None = None
-
-
-def free_closed_sessions() -> None:
-    """Make a closed browser session give back its model and the memory it used.
-
-    Mesa's ModelController starts its Play loop with ``solara.lab.use_task``; each use makes
-    a task whose reactive state registers a "reset on kernel start" callback in Solara's
-    module-wide list (``solara.lifecycle.on_kernel_start``), and nothing ever removes it.
-    That callback holds the task, the task its step function, and the step function the
-    session's model, so every closed tab used to leave its model (about 9 MB) behind for
-    the life of the server. Callbacks registered from inside a session are that session's
-    own; we remove them when its kernel closes. Module-level registrations (made outside
-    any session) are untouched. Then the janitor collects what the session left.
-    Idempotent.
-    """
-    global _JANITOR
-    if _JANITOR is not None:
-        return
-    import solara.lifecycle
-    from solara.server import kernel_context
-
-    register = solara.lifecycle.on_kernel_start
-
-    def on_kernel_start(callback: Callable[[], Callable[[], None] | None]) -> Callable[[], None]:
-        unregister = register(callback)
-        if kernel_context.has_current_context():
-
-            def forget() -> None:
-                with contextlib.suppress(ValueError):  # already removed
-                    unregister()
-
-            kernel_context.get_current_context().on_close(forget)
-        return unregister
-
-    solara.lifecycle.on_kernel_start = on_kernel_start
-    janitor = _JANITOR = _Janitor()
-
-    def each_session() -> Callable[[], None]:
-        closed = kernel_context.get_current_context().closed_event
-        return lambda: janitor.session_closing(closed)
-
-    register(each_session)  # module-wide: runs as every session's kernel starts
-
-
-def quiet_known_warnings() -> None:
-    """Silence one harmless warning Solara prints on every page load.
-
-    solara.server.starlette warns "Cookies with samesite=none require https" whenever the
-    page is not served over https or as ``localhost``: it is about embedding the app in an
-    iframe on another site, which a loopback classroom server never is.
-    """
-    warnings.filterwarnings(
-        "ignore",
-        message="Cookies with samesite=none require https",
-        category=UserWarning,
-        module="solara.server.starlette",
+    names = lan_names() if lan else LOOPBACK_NAMES
+    hosts = allowed_hosts(port, names)
+    store = ClassStore(folder if folder is not None else DEFAULT_FOLDER)
+    store.load()
+    shown = [a for a in names if a[0].isdigit() and not a.startswith("127.")] if lan else []
+    address = shown[0] if shown else HOST
+    room = Classroom(
+        store=store,
+        start_token=start_token or secrets.token_urlsafe(18),
+        origins=frozenset(f"http://{h}" for h in hosts),
+        join_url=f"http://{address}:{port}/",
     )
+    if room.forecaster is not None:  # a restarted class's first card answers at once
+        for session in store.classes.values():
+            room.forecaster.warm(session.scenario)
+    return HostGuard(create_app(room), hosts), room, shown
 
 
-def _uvicorn_server(app: ASGIApp, host: str, port: int):
+def _uvicorn_server(app: ASGIApp, host: str, port: int, lines: list[str]):
     """A uvicorn server that, once a signal has stopped it, returns instead of re-raising
     the signal (uvicorn re-raises it, which turns Ctrl-C into a KeyboardInterrupt traceback
     and SIGTERM into death by signal)."""
     import uvicorn
-    from solara.__main__ import LOGGING_CONFIG
 
     class Server(uvicorn.Server):
         signalled = False
@@ -268,10 +190,7 @@ def _uvicorn_server(app: ASGIApp, host: str, port: int):
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
             if self.started:
-                print(
-                    f"classroom: open http://{host}:{port}/ in a browser (Ctrl-C stops the server)",
-                    flush=True,
-                )
+                print("\n".join(lines), flush=True)
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             if not self.should_exit:
@@ -279,36 +198,28 @@ def _uvicorn_server(app: ASGIApp, host: str, port: int):
             self.signalled = True
             super().handle_exit(sig, frame)
 
-    log_config = {
-        **LOGGING_CONFIG,
-        "loggers": {
-            **LOGGING_CONFIG["loggers"],
-            "solara": {"handlers": ["default"], "level": "WARNING"},
-        },
-    }
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         loop="asyncio",
-        lifespan="on",
-        log_config=log_config,
+        lifespan="off",
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=GRACE_SECONDS,
-    )  # configures logging
+    )
     logging.getLogger("uvicorn.error").addFilter(_not_cancelled_on_stop)
     return Server(config)
 
 
 def _not_cancelled_on_stop(record: logging.LogRecord) -> bool:
     """Drop uvicorn's "Cancel N running task(s), timeout graceful shutdown exceeded": on a
-    stop it cancels the websockets of sessions still busy after GRACE_SECONDS, as meant."""
+    stop it cancels the pages' open requests after GRACE_SECONDS, as meant."""
     return "timeout graceful shutdown exceeded" not in record.getMessage()
 
 
-def serve(port: int = DEFAULT_PORT, host: str = HOST) -> int:
-    """Run the app until Ctrl-C or SIGTERM; returns the exit status (0 once stopped)."""
+def serve(port: int = DEFAULT_PORT, lan: bool = False, folder: str | Path | None = None) -> int:
+    """Run the classroom until Ctrl-C or SIGTERM; returns the exit status (0 once stopped)."""
     missing = missing_dependencies()
     if missing:
         raise ClassroomUnavailable(
@@ -318,39 +229,43 @@ def serve(port: int = DEFAULT_PORT, host: str = HOST) -> int:
         )
     if not 1 <= port <= 65535:
         raise UsageError(f"--port: expected a port number 1-65535, got {port}")
+    if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
+        raise UsageError(f"--sessions: {folder} is a file; expected a folder for the classes")
+    app, room, shown = build(port, lan, folder)
+    local = f"http://{HOST}:{port}"
+    lines = [
+        f"classroom: teacher, open {local}/start?token={room.start_token} "
+        "(Ctrl-C stops the server)",
+        f"classroom: teams open {room.join_url} and type the class's join code",
+        f"classroom: classes are saved in {room.store.folder}/",
+    ]
+    if lan and not shown:
+        lines.append("classroom: no local network address found; teams on this machine only")
+    if room.store.classes:
+        lines.append("classroom: classes loaded: " + ", ".join(sorted(room.store.classes)))
+    for problem in room.store.skipped:
+        lines.append(f"classroom: not loaded: {problem}")
     server = None
     interrupted = False
     try:
-        for key, value in OFFLINE_ENV.items():
-            os.environ.setdefault(key, value)
-        # What `solara run APP --production` sets up before it starts uvicorn.
-        os.environ.update(SOLARA_APP=APP, SERVER_NAME=host, SERVER_PORT=str(port))
-        from solara.server import settings
-
-        settings.main.mode = "production"
-        quiet_known_warnings()
-        free_closed_sessions()
-        import solara.server.starlette
-
-        server = _uvicorn_server(LoopbackOnly(solara.server.starlette.app, port), host, port)
+        server = _uvicorn_server(app, LAN_HOST if lan else HOST, port, lines)
         server.run()
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signal
         interrupted = True
+    finally:
+        if room.forecaster is not None:
+            room.forecaster.shutdown()
     if not interrupted and (server is None or not server.signalled):
         return 1  # it stopped on its own: uvicorn has logged why
-    _leave_session_threads()
+    _leave_busy_threads()
     print("classroom: stopped", flush=True)
     return 0
 
 
 def _exit_after(seconds: float) -> None:
-    """End the process ``seconds`` from now if it is still running then.
-
-    Once uvicorn has stopped taking requests, Solara closes every session; closing one
-    whose Play loop is running waits for the loop's render to let go, which Mesa's loop
-    (it steps until the scenario's last quarter) keeps taking. A teacher's Ctrl-C should
-    not wait for that: nothing is left to save, so we leave.
-    """
+    """End the process ``seconds`` from now if it is still running then (an ensemble still
+    running on its worker thread should not hold a teacher's Ctrl-C up: the classes are
+    saved after every move, so nothing is lost)."""
 
     def expire() -> None:
         time.sleep(seconds)
@@ -359,9 +274,8 @@ def _exit_after(seconds: float) -> None:
     threading.Thread(target=expire, name="classroom-stop", daemon=True).start()
 
 
-def _leave_session_threads() -> None:
-    """Exit now if session threads (a Play loop still stepping a closed session's model:
-    Solara's task threads are not daemons) would hold the process open."""
+def _leave_busy_threads() -> None:
+    """Exit now if worker threads (an ensemble run) would hold the process open."""
     current = threading.current_thread()
     if any(t is not current and not t.daemon and t.is_alive() for t in threading.enumerate()):
         _leave()
@@ -374,16 +288,33 @@ def _leave() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m model.classroom [--port P]` (until the CLI wiring lands)."""
+    """`python -m model.classroom [--port P] [--lan] [--sessions DIR]`."""
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m model.classroom", description="Serve the classroom web app offline."
+        prog="python -m model.classroom", description="Serve the classroom offline."
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        return serve(args.port)
+        return serve(args.port, args.lan, args.sessions)
     except (ClassroomUnavailable, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def add_arguments(parser) -> None:
+    """The classroom's flags (shared with `asean-sim classroom`)."""
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--lan",
+        action="store_true",
+        help="serve to the local network (students' laptops and phones join "
+        "with the class's code); default: this machine only",
+    )
+    parser.add_argument(
+        "--sessions",
+        default=None,
+        metavar="DIR",
+        help="folder the classes are saved in (default results/classroom)",
+    )

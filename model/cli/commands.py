@@ -295,7 +295,7 @@ def _cmd_classroom(args: argparse.Namespace) -> int:
     from model.classroom.server import ClassroomUnavailable, serve
 
     try:
-        return serve(args.port)
+        return serve(args.port, args.lan, args.sessions)
     except ClassroomUnavailable as exc:
         raise UsageError(str(exc)) from exc
 
@@ -471,6 +471,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the classroom web app on 127.0.0.1, offline (needs the [classroom] extra)",
     )
     p.add_argument("--port", type=_positive, default=8765)
+    p.add_argument(
+        "--lan",
+        action="store_true",
+        help="serve to the local network: teams join from their own laptops or "
+        "phones with the class's code (default: this machine only)",
+    )
+    p.add_argument(
+        "--sessions",
+        metavar="DIR",
+        help="folder the classes are saved in (default results/classroom)",
+    )
     p.set_defaults(func=_cmd_classroom)
 
     p = sub.add_parser(

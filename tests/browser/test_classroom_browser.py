@@ -1,16 +1,17 @@
-"""The classroom page in a real browser (Debian's chromium driven by Playwright).
+"""The classroom in a real browser (Debian's chromium driven by Playwright, loopback only).
 
-Checks what a teacher relies on: the page renders with no request leaving 127.0.0.1, a
-step moves the clock, an event card reaches the timeline, a lever slider changes the
-outcome, and two browser sessions do not share a model; and of the server: closed tabs
-give their memory back, Ctrl-C stops it with a tab still playing, and its log shows no
-traceback. Skipped, with the reason, when chromium or the [classroom] extra is missing
-(CI installs both: see .ci/run).
+One class as a lesson runs it: the teacher opens the printed link and starts a class, two
+teams join from their own browsers with the code and set their positions privately, the
+teacher holds the meeting, the teams change their minds and the meeting is held again,
+a card is played and the projector shows the ensemble beside the class; pages are
+reloaded and keep their state. At 1024x768 and 1920x1080 every view is checked for
+sideways overflow, overlapping panels and chart text under 14 px, and nothing is
+requested from outside 127.0.0.1. Skipped, with the reason, when chromium or the
+[classroom] extra is missing (CI installs both: see .ci/run).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -18,7 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -34,7 +34,13 @@ FLAGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-LOAD_TIMEOUT_MS = 30_000
+TIMEOUT_MS = 30_000
+ENSEMBLE_TIMEOUT_MS = 120_000
+"""The first ensemble in a server also runs history for the warm starts (seconds)."""
+SIZES = ((1024, 768), (1920, 1080))
+MIN_CHART_PX = 14
+STOP_TIMEOUT = 5
+SCENARIO = "classroom/seventh_nuclear_test/scenario.yaml"
 
 REQUIRE_ENV = "ASEAN_SIM_REQUIRE_BROWSER"
 """Set (to 1) by .ci/run: there a missing browser or extra is a failure, not a skip."""
@@ -71,54 +77,119 @@ class Served:
 
     def __init__(self, folder: Path):
         port = _free_port()
-        self.url = f"http://127.0.0.1:{port}/"
+        self.url = f"http://127.0.0.1:{port}"
         self.stdout, self.stderr = folder / "stdout.log", folder / "stderr.log"
         with open(self.stdout, "w") as out, open(self.stderr, "w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "model.classroom", "--port", str(port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "model.classroom",
+                    "--port",
+                    str(port),
+                    "--sessions",
+                    str(folder / "classes"),
+                ],
                 stdout=out,
                 stderr=err,
             )
-        deadline = time.monotonic() + 45
-        while True:
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
+        deadline = time.monotonic() + 90
+        while not (found := re.search(r"open (\S+/start\?token=\S+)", self.stdout.read_text())):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                pytest.fail("classroom server did not answer:\n" + self.stderr.read_text())
-            time.sleep(0.3)
-
-    def rss_mb(self) -> float:
-        """The server's resident memory (VmRSS), in MB."""
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) / 1024
-
-    def kernels(self) -> int:
-        """Sessions (Solara virtual kernels) the server holds, as its /resourcez says."""
-        with urllib.request.urlopen(self.url + "resourcez", timeout=10) as response:
-            return json.load(response)["kernels"]["total"]
+                pytest.fail("classroom server did not start:\n" + self.stderr.read_text())
+            time.sleep(0.2)
+        self.teacher_link = found.group(1)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Screen:
+    """One browser context (a teacher, a team or the projector), every request recorded."""
+
+    def __init__(self, browser, url: str, size: tuple[int, int]):
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.failures: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.failures.append(f"{r.status} {r.url}")
+        )
+        self.page.on("requestfailed", self._failed)
+        self.page.on("pageerror", lambda e: self.failures.append(f"script error {e}"))
+        self.page.goto(url)
+
+    def _failed(self, request) -> None:
+        if request.failure != "net::ERR_ABORTED":  # a poll cut short by a reload
+            self.failures.append(f"failed {request.url}: {request.failure}")
+
+    def text(self, text: str, timeout: int = TIMEOUT_MS) -> None:
+        self.page.get_by_text(text).first.wait_for(timeout=timeout)
+
+    def click(self, label: str) -> None:
+        self.page.get_by_role("button", name=label, exact=True).first.click()
+
+    def region(self, rid: str) -> str:
+        return self.page.locator(f"#{rid}").inner_text()
+
+    def external(self) -> list[str]:
+        parsed = (urlparse(u) for u in self.requests)
+        return [
+            p.geturl()
+            for p in parsed
+            if p.scheme in ("http", "https", "ws", "wss") and p.hostname not in LOCAL_HOSTS
+        ]
+
+
+LAYOUT = """() => {
+  const doc = document.documentElement;
+  const boxes = [...document.querySelectorAll('.panel')].map(p => p.getBoundingClientRect())
+    .filter(b => b.width > 0 && b.height > 0);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+        && b.top < a.bottom - 1) overlaps.push([i, j]);
+  }
+  const chart = [];
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll('text'))
+      chart.push(parseFloat(t.getAttribute('font-size')) * scale);
+  }
+  const small = [...document.querySelectorAll('main *')].filter(el =>
+    el.childNodes.length && [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+    && !el.closest('svg') && el.getClientRects().length
+    && parseFloat(getComputedStyle(el).fontSize) < 14).map(el => el.textContent.slice(0, 40));
+  return {scroll: doc.scrollWidth, width: doc.clientWidth, panels: boxes.length, overlaps,
+          charts: document.querySelectorAll('svg.chart').length,
+          smallest: chart.length ? Math.min(...chart) : null, small};
+}"""
+
+
+def check_layout(screen: Screen, size: tuple[int, int], shots: Path, name: str) -> dict:
+    """No sideways scrolling, no panel over another, chart text at least 14 px."""
+    screen.page.set_viewport_size({"width": size[0], "height": size[1]})
+    screen.page.wait_for_timeout(150)
+    found = screen.page.evaluate(LAYOUT)
+    screen.page.screenshot(path=shots / f"{name}-{size[0]}x{size[1]}.png", full_page=True)
+    where = f"{name} at {size[0]}x{size[1]}: {found}"
+    assert found["scroll"] <= found["width"], where
+    assert found["panels"] >= 2 and found["overlaps"] == [], where
+    assert found["smallest"] is None or found["smallest"] >= MIN_CHART_PX, where
+    assert found["small"] == [], where
+    return found
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app served by `python -m model.classroom` on a free local port."""
-    served = Served(tmp_path_factory.mktemp("server"))
-    yield served.url
-    served.stop()
-    assert "Traceback" not in served.stderr.read_text()  # e.g. on the browsers' disconnects
+def served(tmp_path_factory):
+    running = Served(tmp_path_factory.mktemp("server"))
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -129,177 +200,96 @@ def browser():
         chromium.close()
 
 
-class Session:
-    """One browser context (one student) with every request and failure recorded."""
+def test_a_class_in_the_browser(served, browser, tmp_path):
+    small, large = SIZES
+    teacher = Screen(browser, served.teacher_link, small)
+    teacher.text("Start a class")
+    teacher.page.select_option("#scenario", SCENARIO)
+    teacher.click("Start the class")
+    teacher.page.wait_for_url(re.compile(r"/c/[A-Z0-9]{6}/teacher$"))
+    code = teacher.page.url.split("/c/")[1].split("/")[0]
+    teacher.text("Advance one quarter")
 
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        self.page = self.context.new_page()
-        self.requests: list[str] = []
-        self.failures: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on(
-            "response", lambda r: r.status >= 400 and self.failures.append(f"{r.status} {r.url}")
-        )
-        self.page.on("requestfailed", lambda r: self.failures.append(f"failed {r.url}"))
-        self.page.goto(url)
-        self.expect_text("Quarter: not started")
+    teams = {}
+    for country, label in (("LAO", "Laos (LAO)"), ("KHM", "Cambodia (KHM)")):
+        screen = Screen(browser, served.url + "/", small)
+        screen.page.fill("#code", code.lower())  # typed as heard
+        screen.click("Join")
+        screen.page.wait_for_url(re.compile(rf"/c/{code}/join$"))
+        screen.page.get_by_label(label).check()
+        screen.click("Take this seat")
+        screen.page.wait_for_url(re.compile(rf"/c/{code}/team$"))
+        screen.text(f"you speak for {label}")
+        teams[country] = screen
+    projector = Screen(browser, f"{served.url}/c/{code}/projector", large)
+    teacher.text("Cambodia (KHM)")  # the console lists the teams as they join
 
-    def expect_text(self, text: str) -> None:
-        self.page.get_by_text(text).first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    def position(country: str, tone: int, flexibility: int) -> None:
+        page = teams[country].page
+        page.locator(f"input[name=tone][value='{tone}']").check()
+        page.locator(f"input[name=flexibility][value='{flexibility}']").check()
+        teams[country].click("Save my position")
+        teams[country].text(f"Your position: tone {tone}")
 
-    def click(self, label: str) -> None:
-        self.page.get_by_role("button", name=label, exact=True).first.click()
+    teacher.click("Advance to the next meeting")
+    teacher.text("Simulated up to 2024Q2")
+    teacher.click("Open the 2024 foreign ministers' meeting (2024Q3)")
+    projector.text("On the table")
+    position("LAO", 3, 1)
+    position("KHM", 3, 1)
+    teacher.text("2 of 2 teams have set a position")
+    assert "position set" in teacher.region("r-teams")
+    assert "tone 3 ±1" not in teacher.region("r-teams")  # private until the chair drafts
+    teacher.click("Hold the meeting (the chair drafts)")
+    projector.text("Without any team (the model alone)")
+    first = projector.region("r-meeting")
+    assert "Laos (LAO) asked for tone 3 (±1)" in first, first
 
-    def text_of(self, css: str) -> str:
-        return self.page.locator(css).first.inner_text()
+    # The teams change their minds; the meeting is held again, the year not replayed.
+    position("LAO", 0, 0)
+    position("KHM", 0, 0)
+    teacher.click("Hold it again with the teams' new positions")
+    projector.text("(held 2 times)")
+    second = projector.region("r-meeting")
+    assert "Laos (LAO) asked for tone 0 (±0)" in second and second != first, second
+    teacher.text("Simulated up to 2024Q3")  # the same quarter: the year was not replayed
+    teams["LAO"].text("The chair has issued the text")
 
-    def outcome(self) -> float:
-        """Mean member pressure as the page reports it."""
-        match = re.search(r"mean member pressure ([0-9.]+)", self.text_of(".classroom-outcome"))
-        assert match, self.text_of(".classroom-outcome")
-        return float(match.group(1))
+    # A reload (or a new tab) keeps the class where it is.
+    for screen in (teacher, teams["LAO"], projector):
+        screen.page.reload()
+    teacher.text("Simulated up to 2024Q3")
+    projector.text("(held 2 times)")
+    teams["LAO"].text("Your position: tone 0")
+    assert teams["LAO"].page.locator("input[name=tone][value='0']").is_checked()
 
-    def run_a_year(self) -> None:
-        """Run 2024 and wait for the outcome line (one widget, updated at once) to say so."""
-        self.click("Run a year")
-        self.page.wait_for_function(
-            "() => document.querySelector('.classroom-outcome').innerText"
-            ".startsWith('After 2024Q4:')",
-            timeout=LOAD_TIMEOUT_MS,
-        )
+    # A card is played: the projector shows the ensemble beside the class's path.
+    teacher.click("Nuclear test")
+    teacher.text("2024Q4 Nuclear test")
+    # The timeline and the ensemble come in one refresh: once the card is on the projector's
+    # timeline, the distribution shown (when ready) is the one with the card.
+    card = projector.page.locator("svg.timeline text", has_text="2024Q4 Nuclear test")
+    card.first.wait_for(timeout=TIMEOUT_MS)
+    projector.text("Beside the class: the model's ensemble, 2024")
+    outlined = projector.page.locator("svg.distribution rect.class-outcome")
+    outlined.first.wait_for(timeout=ENSEMBLE_TIMEOUT_MS)  # the class's text among the runs
 
-    def external_requests(self) -> list[str]:
-        parsed = (urlparse(u) for u in self.requests)
-        return [
-            p.geturl()
-            for p in parsed
-            if p.scheme in ("http", "https", "ws", "wss") and p.hostname not in LOCAL_HOSTS
-        ]
+    teacher.page.locator("svg.distribution").wait_for(timeout=TIMEOUT_MS)
+    found = {}
+    for name, screen in (("teacher", teacher), ("team", teams["LAO"]), ("projector", projector)):
+        for size in SIZES:
+            found[name, size] = check_layout(screen, size, tmp_path, name)
+    phone = (390, 844)  # a student's phone: the team view still fits its width
+    found["team", phone] = check_layout(teams["KHM"], phone, tmp_path, "team")
+    assert found["teacher", small]["charts"] == 2 and found["projector", large]["charts"] == 2
 
+    for screen in (teacher, projector, *teams.values()):
+        assert screen.external() == []
+        assert screen.failures == []
+        screen.context.close()
 
-def test_classroom_page_offline_and_per_session(server, browser, tmp_path):
-    alice = Session(browser, server)
-    alice.page.screenshot(path=tmp_path / "loaded.png", full_page=True)
-    alice.expect_text("Baseline: ASEAN and the DPRK, 2024-2030")  # the scenario's title
-
-    alice.click("Step one quarter")
-    alice.expect_text("simulated up to 2024Q1")
-
-    alice.click("Nuclear test")
-    alice.page.wait_for_function(
-        "() => document.querySelector('.classroom-timeline').innerText"
-        ".includes('2024Q2: Nuclear test')",
-        timeout=LOAD_TIMEOUT_MS,
-    )
-    alice.page.screenshot(path=tmp_path / "card.png", full_page=True)
-
-    # A second student opens the page: a fresh model, untouched by Alice's moves.
-    bob = Session(browser, server)
-    assert "not started" in bob.text_of(".classroom-clock")
-    assert "none" in bob.text_of(".classroom-timeline")
-
-    # Bob triples the DPRK's propensity to provoke, then runs a year.
-    slider = bob.page.locator(".v-input", has_text="dprk provocation").locator(
-        ".v-slider__thumb-container"
-    )
-    slider.focus()
-    bob.page.keyboard.press("End")
-    bob.expect_text("dprk provocation (3.00)")
-    bob.run_a_year()
-    pushed = bob.outcome()
-    # Only Bob's move is on the timeline: levers the model moved itself (history's
-    # sanctions, the 2024 alliance) are not reported as the class's moves.
-    timeline = bob.text_of(".classroom-timeline")
-    assert "dprk provocation set to 3" in timeline, timeline
-    assert "sanctions" not in timeline and "russia" not in timeline, timeline
-    bob.page.screenshot(path=tmp_path / "slider.png", full_page=True)
-
-    # Alice resets (same scenario and seed) and runs the same year with the default lever.
-    alice.click("Reset")
-    alice.expect_text("Quarter: not started")
-    alice.run_a_year()
-    default = alice.outcome()
-    assert "simulated up to 2024Q4" in alice.text_of(".classroom-clock")
-    assert pushed > default, (pushed, default)  # more launches, more pressure (seed 2024)
-
-    # The role-play page of the same session.
-    bob.page.get_by_role("tab", name="Page 1").click()
-    bob.expect_text("Next meeting:")
-    bob.page.wait_for_timeout(800)  # the tab's slide-in transition
-    bob.page.screenshot(path=tmp_path / "roleplay.png", full_page=True)
-
-    for student in (alice, bob):
-        assert student.external_requests() == []
-        assert student.failures == []
-        student.context.close()
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
-        "card.png",
-        "loaded.png",
-        "roleplay.png",
-        "slider.png",
-    ]
-
-
-SESSIONS = 20
-AT_ONCE = 2
-"""Sessions open together: two pages at a time keep the browser and the server both busy."""
-RSS_SLACK_MB = 50
-"""Issue 10's bound on the server's growth after 20 closed sessions. Each session's model,
-widgets and figures take about 9 MB on the server, so 20 sessions kept would add some
-180 MB; freed, what remains is allocator noise (8-20 MB measured)."""
-SETTLE_S = 2.0
-"""Time for the server's janitor to collect after the last close (it waits 0.5 s)."""
-STOP_TIMEOUT = 5
-"""The server ends at most 2.5 s after a signal; the margin is for a loaded CI machine."""
-
-
-def _until(condition, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def test_closed_sessions_free_their_models(browser, tmp_path):
-    """Tabs opened and closed leave the server as they found it, and Ctrl-C with a tab
-    still playing stops it at once; nothing in its log is a traceback."""
-    served = Served(tmp_path)
-    try:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-        def open_and_close(count: int) -> None:
-            pages = [context.new_page() for _ in range(count)]
-            for page in pages:
-                page.goto(served.url, wait_until="commit")
-            for page in pages:
-                page.get_by_text("Quarter: not started").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-            assert served.kernels() == count
-            for page in pages:  # as closing the tab does: the page sends its close beacon
-                page.close(run_before_unload=True)
-            _until(lambda: served.kernels() == 0, "the closed sessions to end")
-
-        open_and_close(1)  # warm-up: the first session fills the server's caches
-        time.sleep(SETTLE_S)
-        before = served.rss_mb()
-        for _ in range(SESSIONS // AT_ONCE):
-            open_and_close(AT_ONCE)
-        time.sleep(SETTLE_S)
-        after = served.rss_mb()
-        print(f"server RSS {before:.0f} MB after warm-up, {after:.0f} MB after {SESSIONS} sessions")
-        assert after - before < RSS_SLACK_MB, (before, after)
-
-        page = context.new_page()
-        page.goto(served.url)
-        page.get_by_text("Quarter: not started").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-        page.get_by_role("button", name="▶").first.click()
-        page.get_by_text("simulated up to").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-        served.proc.send_signal(signal.SIGINT)
-        assert served.proc.wait(timeout=STOP_TIMEOUT) == 0
-        context.close()
-    finally:
-        served.stop()
+    served.proc.send_signal(signal.SIGINT)
+    assert served.proc.wait(timeout=STOP_TIMEOUT) == 0
     log = served.stderr.read_text()
-    assert "Traceback" not in log, log
+    assert "Traceback" not in log and "Cookies" not in log, log
     assert served.stdout.read_text().rstrip().endswith("classroom: stopped")
