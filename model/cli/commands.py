@@ -98,12 +98,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     destinations = _destinations(scenarios, args.out)
     for destination in destinations:  # refuse before running anything
         check_folder(destination)
+    mode = _parameter_mode(args.parameters)
     for scenario, destination, file in zip(scenarios, destinations, args.scenarios,
                                            strict=True):
         run_scenario(scenario, destination, workers=args.workers, scheduler=args.scheduler,
-                     parameters=args.parameters, scenario_file=file)
-        print(f"{scenario.name}: {scenario.replicates} replicates -> {destination}/report.md")
+                     parameters=mode, scenario_file=file)
+        print(f"{scenario.name}: {scenario.replicates} replicates ({mode} parameters) -> "
+              f"{destination}/report.md")
     return 0
+
+
+def _parameter_mode(requested: str | None) -> str:
+    """``--parameters`` as given, else the default: the calibrated posterior when there is
+    one (said on stderr when there is not)."""
+    from model.runs.runner import default_parameter_mode
+
+    if requested is not None:
+        return requested
+    mode = default_parameter_mode()
+    if mode == "point":
+        print("note: no calibrated posterior (model/params/calibrated.yaml has no samples): "
+              "using point parameters; the bands show chance alone", file=sys.stderr)
+    return mode
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -217,7 +233,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from model.analysis.compare import compare_scenarios
 
     out = compare_scenarios(args.scenarios, args.out, args.workers, args.scheduler,
-                            seed=args.seed, replicates=args.replicates, log=print)
+                            seed=args.seed, replicates=args.replicates,
+                            parameters=_parameter_mode(args.parameters), log=print)
     print(f"comparison -> {out}/report.md")
     return 0
 
@@ -254,6 +271,13 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
                    help="run on a Dask distributed scheduler (needs the [distributed] extra)")
 
 
+def _parameter_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--parameters", choices=("point", "posterior"), default=None,
+                   help="posterior (the default when the model is calibrated): each replicate "
+                        "draws one calibrated posterior sample, so bands carry parameter "
+                        "uncertainty; point: every replicate uses the posterior medians")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asean-sim",
@@ -279,8 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="results folder (default results/<name>; with several "
                                  "scenarios, a parent folder)")
     _executor_options(p)
-    p.add_argument("--parameters", choices=("point", "posterior"), default="point",
-                   help="calibrated point estimates, or one posterior draw per replicate")
+    _parameter_option(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="run scenarios with common random numbers and "
@@ -292,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replicates for every scenario (default: the first's)")
     p.add_argument("--seed", type=_seed, help="common root seed (default: the first scenario's)")
     _executor_options(p)
+    _parameter_option(p)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("sweep", help="sensitivity of outcomes to the scenario's levers (SALib)")

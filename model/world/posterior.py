@@ -1,5 +1,6 @@
-"""`--parameters posterior`: each replicate draws one calibrated posterior sample, so the
-bands of every figure include parameter uncertainty as well as chance."""
+"""`--parameters posterior` (the default of `run` and `compare`): each replicate draws one
+calibrated posterior sample, so the bands of every figure include parameter uncertainty as
+well as chance."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ import numpy as np
 
 from model.vocabulary import InputError
 from model.world.parameters import CALIBRATED_FILE, Parameters, load_calibrated
+
+MODES: dict[str, str] = {
+    "posterior": "each replicate draws one sample from the calibrated posterior "
+                 "(model/params/calibrated.yaml), so the bands and intervals carry parameter "
+                 "uncertainty as well as chance",
+    "point": "every replicate uses the calibrated point estimates (posterior medians, or the "
+             "hand defaults before calibration), so the bands and intervals show chance "
+             "alone, not parameter uncertainty",
+}
+"""What each ``--parameters`` mode means, in the words the reports use."""
 
 
 class NotCalibrated(InputError):
@@ -26,6 +37,12 @@ class PosteriorDraw:
     def __call__(self, index: int, rng: np.random.Generator) -> Parameters:
         row = self.samples[int(rng.integers(len(self.samples)))]
         return self.base.replace(**dict(zip(self.names, map(float, row), strict=True)))
+
+
+def has_posterior() -> bool:
+    """Whether the calibration file holds posterior samples to draw from."""
+    calibrated = load_calibrated()
+    return bool(calibrated) and "samples" in calibrated
 
 
 def posterior_draw() -> tuple[PosteriorDraw, dict]:
