@@ -58,7 +58,23 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             continue
         print(f"ok: {file}: {s.name} ({s.period.start}-{s.period.end}, {len(s.shocks)} shocks, "
               f"{s.replicates} replicates)")
+        _warn_dates([file])
     return BAD_INPUT if failed else 0
+
+
+def _warn_dates(files: Sequence[str]) -> None:
+    """Warn (on stderr, without refusing) where a scenario's title or description
+    disagrees with its dates (model/world/scenario_dates.py)."""
+    from model.world.scenario import ScenarioError
+    from model.world.scenario_dates import date_problems
+
+    for file in files:
+        try:
+            problems = date_problems(file)
+        except ScenarioError:
+            continue  # reported as an error by whoever loads it
+        for problem in problems:
+            print(f"warning: {problem}", file=sys.stderr)
 
 
 def _load_all(files: Sequence[str], replicates: int | None, seed: int | None):
@@ -95,6 +111,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from model.runs.runner import run_scenario
 
     scenarios = _load_all(args.scenarios, args.replicates, args.seed)
+    _warn_dates(args.scenarios)
     destinations = _destinations(scenarios, args.out)
     for destination in destinations:  # refuse before running anything
         check_folder(destination)
@@ -230,8 +247,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from model.analysis.compare import compare_scenarios
+    from model.analysis.compare import compare_scenarios, load_scenarios
 
+    load_scenarios(args.scenarios)  # bad files are refused before any warning
+    _warn_dates(args.scenarios)
     out = compare_scenarios(args.scenarios, args.out, args.workers, args.scheduler,
                             seed=args.seed, replicates=args.replicates,
                             parameters=_parameter_mode(args.parameters), log=print)
