@@ -2,6 +2,7 @@
 reuse of results, and the report's and table's contents."""
 
 import json
+import re
 import shutil
 
 import matplotlib.image as mpimg
@@ -9,16 +10,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.analysis.compare import (
+from model.analysis.compare import compare_scenarios, load_scenarios, matching
+from model.analysis.differences import (
+    COLUMNS,
+    OUTCOMES,
     CompareError,
-    compare_scenarios,
+    differences_table,
     holm,
-    load_scenarios,
-    matching,
+    holm_adjusted,
+    judge,
     paired,
+    yearly_table,
 )
+from model.analysis.numbers import number, p_value, without_negative_zero
 from model.files.manifest import code_digest
+from model.runs.outcomes import Outcomes
 from model.runs.runner import run_scenario
+from model.vocabulary import METRICS, Quarter
 
 BASE = """\
 name: {name}
@@ -58,6 +66,11 @@ def test_holm_steps_down():
     assert holm(np.array([0.01, 0.04, 0.03])).tolist() == [True, False, False]
     assert holm(np.array([0.001, 0.02, np.nan])).tolist() == [True, True, False]
     assert holm(np.array([0.2, 0.01])).tolist() == [False, True]
+    # adjusted by hand: sorted 0.01, 0.03, 0.04 -> 3*0.01, max(0.03, 2*0.03), max(.06, 0.04)
+    assert holm_adjusted(np.array([0.01, 0.04, 0.03])) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm_adjusted(np.array([0.5, 0.9, np.nan])) == pytest.approx([1.0, 1.0, 1.0])
+    p = np.random.default_rng(3).uniform(0, 0.1, 40)
+    assert (holm(p) == (holm_adjusted(p) <= 0.05)).all()
 
 
 def test_scenarios_share_the_first_seed_and_replicates(tmp_path):
@@ -113,9 +126,13 @@ def test_compare_writes_figures_table_and_report(compared):
     _root, _paths, out, log = compared
     assert [line.split(":")[1].split()[0] for line in log] == ["ran", "ran", "ran"]
     table = pd.read_csv(out / "differences.csv")
-    assert list(table.columns) == ["scenario", "reference", "outcome", "period",
-                                   "reference_value", "value", "difference", "ci_low",
-                                   "ci_high", "p_value", "pairs", "larger_than_noise"]
+    # the contract's columns first and in order; the two answers are added after them
+    assert list(table.columns[:12]) == ["scenario", "reference", "outcome", "period",
+                                        "reference_value", "value", "difference", "ci_low",
+                                        "ci_high", "p_value", "pairs", "min_meaningful"]
+    assert list(table.columns[:11]) == COLUMNS
+    assert {"larger_than_noise", "p_holm", "matters", "ci_clears_minimum",
+            "finding"} <= set(table.columns)
     assert set(table["scenario"]) == {"b", "same"} and set(table["reference"]) == {"a"}
     assert {"P(grave concern, summit)", "P(split or no text, summit)",
             "DPRK exchanges"} <= set(table["outcome"])
@@ -134,11 +151,18 @@ def test_compare_writes_figures_table_and_report(compared):
     assert set(replicates["scenario"]) == {"a", "b", "same"}
     assert replicates["replicate"].max() == 15
     report = (out / "report.md").read_text()
-    assert "## Differences larger than the noise" in report
-    assert "- `same`: no difference from `a` is larger than the noise." in report
-    assert "`b`, DPRK exchanges (2026-2027):" in report
+    assert "## What differs, and whether it matters" in report
+    same_section = report.split("### `same` against `a`")[1].split("###")[0]
+    assert "No difference from `a` is both real and large enough to matter." in same_section
+    assert "No difference is real but small." in same_section
+    b_section = report.split("### `b` against `a`")[1].split("### `same`")[0]
+    assert "- DPRK exchanges (2026-2027):" in b_section
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["replicates"] == 16
+    # uncertainty by default: posterior draws, said in the manifest and the report
+    assert manifest["parameters"]["mode"] == "posterior"
+    assert "Parameters: **posterior**" in report
+    assert manifest["minimum_meaningful"]["mean summit tone (with text)"]["minimum"] == 0.1
     for figure in ("scenarios", "members"):
         image = mpimg.imread(out / "figures" / f"{figure}.png")
         assert image.shape[1] > 800 and image.std() > 0.05
@@ -162,3 +186,116 @@ def test_compare_reuses_matching_results_and_reruns_changed_ones(compared, tmp_p
     compare_scenarios(paths, out, replicates=8, results_root=root / "results",
                       progress=False, log=log.append)
     assert all(" ran " in line for line in log)  # another replicate count: nothing matches
+
+
+def synthetic(delta_engagement, replicates=200, tone_shift=0.0, seed=0):
+    """Two two-year ensembles, the second's member engagement higher by about
+    ``delta_engagement`` in every replicate (so the difference is real) and its summit
+    tone higher by ``tone_shift``."""
+    rng = np.random.default_rng(seed)
+    outs = []
+    for k in range(2):
+        out = Outcomes.empty(replicates, Quarter(2026, 1), Quarter(2027, 4))
+        base = np.random.default_rng(seed + 1)  # common random numbers
+        out.metrics[:] = base.uniform(0.3, 0.5, out.metrics.shape)
+        out.metrics[..., METRICS.index("provocations")] = base.poisson(0.5, out.metrics.shape[:2])
+        eng = METRICS.index("mean_engagement")
+        out.metrics[..., eng] += k * (delta_engagement + rng.normal(0, 1e-4, out.metrics.shape[:2]))
+        out.stances[:] = 0.5
+        out.tone[:] = base.integers(1, 5, out.tone.shape) + (k * tone_shift)
+        out.voice[:] = 0
+        out.chairs = {2026: "PHL", 2027: "SGP"}
+        outs.append(out)
+    return [("a", outs[0]), ("b", outs[1])]
+
+
+def test_a_real_but_small_difference_is_not_reported_as_mattering():
+    """The issue's engagement difference of +0.0014: real (every replicate differs), but
+    below its minimum meaningful difference, so it is not a finding."""
+    table = differences_table(synthetic(0.0014))
+    row = table[(table["outcome"] == "mean member engagement")].iloc[0]
+    assert row["difference"] == pytest.approx(0.0014, abs=1e-4)
+    assert row["larger_than_noise"] and row["p_holm"] < 1e-6
+    assert row["min_meaningful"] == OUTCOMES["mean member engagement"].minimum
+    assert not row["matters"] and row["finding"] == "real but small"
+    big = differences_table(synthetic(0.05))
+    row = big[(big["outcome"] == "mean member engagement")].iloc[0]
+    assert row["matters"] and row["finding"] == "real and meaningful"
+    assert row["ci_clears_minimum"]
+    # identical outcomes are neither real nor meaningful
+    assert (differences_table(synthetic(0.0))
+            .query("outcome != 'mean member engagement'")["finding"]
+            == "not distinguishable from noise").all()
+
+
+def test_the_minimum_is_per_year_for_period_totals_and_the_rule_is_exact():
+    table = differences_table(synthetic(0.0))
+    exchanges = table[table["outcome"] == "DPRK exchanges"].set_index("period")
+    assert exchanges.loc["2026", "min_meaningful"] == 1.0
+    assert exchanges.loc["2026-2027", "min_meaningful"] == 2.0  # two years summed
+    frame = pd.DataFrame({"difference": [0.049, 0.05, -0.06, 0.2], "ci_low": [0.04, 0.045,
+                          -0.07, -0.1], "ci_high": [0.06, 0.055, -0.055, 0.5],
+                          "p_value": [1e-9, 1e-9, 1e-9, 0.5], "min_meaningful": [0.05] * 4})
+    judged = judge(frame)
+    assert judged["finding"].tolist() == ["real but small", "real and meaningful",
+                                          "real and meaningful",
+                                          "not distinguishable from noise"]
+    assert judged["ci_clears_minimum"].tolist() == [False, False, True, False]
+
+
+def test_yearly_table_sets_the_years_side_by_side():
+    table = differences_table(synthetic(0.0, tone_shift=0.5))
+    wide = yearly_table(table, "b")
+    assert wide.index.tolist() == [2026, 2027]
+    tone = wide["mean summit tone (with text)"]
+    assert tone["difference"].tolist() == pytest.approx([0.5, 0.5])
+    assert (tone["finding"] == "real and meaningful").all()
+    rows = table[(table["outcome"] == "P(split or no text, summit)")
+                 & (table["period"] == "2027")]
+    assert wide.loc[2027, ("P(split or no text, summit)", "value")] == rows["value"].item()
+
+
+def test_numbers_never_print_as_negative_zero():
+    assert number(-0.0004, decimals=0, scale=100, signed=True, suffix=" pts") == "0 pts"
+    assert number(-0.00001, decimals=2) == "0.00"
+    assert number(-0.0, signed=True) == "0.00" and number(-0.0, decimals=0) == "0"
+    assert number(0.0, decimals=1, signed=True) == "0.0"
+    assert number(-0.004, decimals=1, scale=100, signed=True) == "-0.4"
+    assert number(0.0123, decimals=1, scale=100, signed=True, suffix=" pts") == "+1.2 pts"
+    assert number(1234.5) == "1234" and number(0.0021) == "0.00210"
+    assert number(-0.0021, signed=True) == "-0.00210"
+    assert number(0.10, trim=True) == "0.1" and number(2.0, trim=True) == "2"
+    assert number(float("nan")) == "n/a" and number(None) == "n/a"
+    assert p_value(1e-9) == "<0.001" and p_value(0.0567) == "0.057"
+    frame = without_negative_zero(pd.DataFrame({"x": [-0.0, 1.0], "s": ["a", "b"]}))
+    assert "-0" not in frame.to_csv(index=False, float_format="%.6g")
+
+
+def test_compare_output_has_the_per_year_table_and_no_negative_zero(compared):
+    _root, _paths, out, _ = compared
+    table = pd.read_csv(out / "differences.csv", dtype={"period": str})
+    tone = table[(table["outcome"] == "mean summit tone (with text)")]
+    assert set(tone["period"]) == {"2026", "2027", "2026-2027"}
+    report = (out / "report.md").read_text()
+    section = report.split("## Year by year (summit text)")[1].split("## Minimum")[0]
+    for year in (2026, 2027):
+        assert f"| {year} | " in section
+    b = section.split("### `b` against `a`")[1].split("###")[0]
+    row = tone[(tone["scenario"] == "b") & (tone["period"] == "2026")].iloc[0]
+    assert f"| {row['reference_value']:.2f} | {row['value']:.2f} |" in b
+    assert "## Minimum meaningful differences" in report
+    assert "| mean summit tone (with text) | 0.1 |" in report
+    negative_zero = re.compile(r"(?<![\d.])-0(?:\.0+)?(?![\d.])")
+    for name in ("report.md", "differences.csv", "member_differences.csv"):
+        text = (out / name).read_text()
+        assert not negative_zero.search(text), (name, negative_zero.search(text))
+    # real and meaningful differences come before the real but small ones
+    assert report.index("real and meaningful") < report.index("Year by year")
+
+
+def test_point_and_posterior_results_are_not_interchangeable(compared):
+    root, paths, _out, _ = compared
+    scenario = load_scenarios(paths)[0]
+    code = code_digest()
+    assert matching(root / "out" / "runs" / "a", scenario, code, "posterior")
+    assert not matching(root / "out" / "runs" / "a", scenario, code, "point")

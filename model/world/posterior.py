@@ -56,5 +56,6 @@ def posterior_draw() -> tuple[PosteriorDraw, dict]:
                          np.asarray(samples["values"], dtype=float))
     info = {"mode": "posterior", "source": str(CALIBRATED_FILE.name),
             "draws": len(draw.samples), "names": list(draw.names),
-            "medians": {k: v["median"] for k, v in calibrated["parameters"].items()}}
+            "medians": {k: v["median"] for k, v in calibrated["parameters"].items()},
+            "fixed": {k: v for k, v in draw.base.as_dict().items() if k not in draw.names}}
     return draw, info
