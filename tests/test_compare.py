@@ -41,8 +41,9 @@ levers: {{dprk_outreach: {outreach}}}
 
 def write(folder, name, outreach=1.0, title=None):
     path = folder / f"{name}.yaml"
-    path.write_text(BASE.format(name=name, title=title or name, outreach=outreach),
-                    encoding="utf-8")
+    path.write_text(
+        BASE.format(name=name, title=title or name, outreach=outreach), encoding="utf-8"
+    )
     return path
 
 
@@ -75,8 +76,7 @@ def test_holm_steps_down():
 
 def test_scenarios_share_the_first_seed_and_replicates(tmp_path):
     a, b = write(tmp_path, "a"), write(tmp_path, "b", 3.0)
-    text = b.read_text().replace("seed: 7", "seed: 8").replace("replicates: 16",
-                                                                  "replicates: 30")
+    text = b.read_text().replace("seed: 7", "seed: 8").replace("replicates: 16", "replicates: 30")
     b.write_text(text)
     _first, second = load_scenarios([a, b])
     assert (second.seed, second.replicates) == (7, 16)
@@ -100,8 +100,10 @@ def test_reuse_only_on_an_exact_manifest_match(tmp_path):
     assert not matching(folder, small.with_changes(parameters={"stance_noise": 0.02}), code)
     assert not matching(folder, small, "0" * 64)  # other code
     manifest = json.loads((folder / "manifest.json").read_text())
-    for key, value in (("parameters", {**manifest["parameters"], "values": {}}),
-                       ("format_version", 0)):
+    for key, value in (
+        ("parameters", {**manifest["parameters"], "values": {}}),
+        ("format_version", 0),
+    ):
         copy = tmp_path / f"copy-{key}"
         shutil.copytree(folder, copy)
         (copy / "manifest.json").write_text(json.dumps({**manifest, key: value}))
@@ -117,8 +119,9 @@ def compared(tmp_path_factory):
     paths = [write(root, "a"), write(root, "b", 3.0), write(root, "same")]
     out = root / "out"
     log: list[str] = []
-    compare_scenarios(paths, out, workers=1, results_root=root / "results", progress=False,
-                      log=log.append)
+    compare_scenarios(
+        paths, out, workers=1, results_root=root / "results", progress=False, log=log.append
+    )
     return root, paths, out, log
 
 
@@ -127,22 +130,38 @@ def test_compare_writes_figures_table_and_report(compared):
     assert [line.split(":")[1].split()[0] for line in log] == ["ran", "ran", "ran"]
     table = pd.read_csv(out / "differences.csv")
     # the contract's columns first and in order; the two answers are added after them
-    assert list(table.columns[:12]) == ["scenario", "reference", "outcome", "period",
-                                        "reference_value", "value", "difference", "ci_low",
-                                        "ci_high", "p_value", "pairs", "min_meaningful"]
+    assert list(table.columns[:12]) == [
+        "scenario",
+        "reference",
+        "outcome",
+        "period",
+        "reference_value",
+        "value",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "pairs",
+        "min_meaningful",
+    ]
     assert list(table.columns[:11]) == COLUMNS
-    assert {"larger_than_noise", "p_holm", "matters", "ci_clears_minimum",
-            "finding"} <= set(table.columns)
+    assert {"larger_than_noise", "p_holm", "matters", "ci_clears_minimum", "finding"} <= set(
+        table.columns
+    )
     assert set(table["scenario"]) == {"b", "same"} and set(table["reference"]) == {"a"}
-    assert {"P(grave concern, summit)", "P(split or no text, summit)",
-            "DPRK exchanges"} <= set(table["outcome"])
+    assert {"P(grave concern, summit)", "P(split or no text, summit)", "DPRK exchanges"} <= set(
+        table["outcome"]
+    )
     assert {"2026", "2027", "2026-2027"} == set(table["period"])
     assert (table["ci_low"] <= table["difference"] + 1e-12).all()
     assert (table["difference"] <= table["ci_high"] + 1e-12).all()
     same = table[table["scenario"] == "same"]  # common random numbers: identical replicates
     assert (same["difference"] == 0).all() and not same["larger_than_noise"].any()
-    exchanges = table[(table["scenario"] == "b") & (table["outcome"] == "DPRK exchanges")
-                      & (table["period"] == "2026-2027")].iloc[0]
+    exchanges = table[
+        (table["scenario"] == "b")
+        & (table["outcome"] == "DPRK exchanges")
+        & (table["period"] == "2026-2027")
+    ].iloc[0]
     assert exchanges["difference"] > 0 and exchanges["ci_low"] > 0
     assert exchanges["larger_than_noise"]
     members = pd.read_csv(out / "member_differences.csv")
@@ -172,19 +191,18 @@ def test_compare_reuses_matching_results_and_reruns_changed_ones(compared, tmp_p
     root, paths, out, _ = compared
     before = (out / "differences.csv").read_bytes()
     log: list[str] = []
-    compare_scenarios(paths, out, results_root=root / "results", progress=False,
-                      log=log.append)
+    compare_scenarios(paths, out, results_root=root / "results", progress=False, log=log.append)
     assert all(" reused " in line for line in log)
     assert (out / "differences.csv").read_bytes() == before
     b = paths[1]
     b.write_text(b.read_text().replace("dprk_outreach: 3.0", "dprk_outreach: 2.5"))
     log.clear()
-    compare_scenarios(paths, out, results_root=root / "results", progress=False,
-                      log=log.append)
+    compare_scenarios(paths, out, results_root=root / "results", progress=False, log=log.append)
     assert [line.split(":")[1].split()[0] for line in log] == ["reused", "ran", "reused"]
     log.clear()
-    compare_scenarios(paths, out, replicates=8, results_root=root / "results",
-                      progress=False, log=log.append)
+    compare_scenarios(
+        paths, out, replicates=8, results_root=root / "results", progress=False, log=log.append
+    )
     assert all(" ran " in line for line in log)  # another replicate count: nothing matches
 
 
@@ -223,9 +241,10 @@ def test_a_real_but_small_difference_is_not_reported_as_mattering():
     assert row["matters"] and row["finding"] == "real and meaningful"
     assert row["ci_clears_minimum"]
     # identical outcomes are neither real nor meaningful
-    assert (differences_table(synthetic(0.0))
-            .query("outcome != 'mean member engagement'")["finding"]
-            == "not distinguishable from noise").all()
+    assert (
+        differences_table(synthetic(0.0)).query("outcome != 'mean member engagement'")["finding"]
+        == "not distinguishable from noise"
+    ).all()
 
 
 def test_the_minimum_is_per_year_for_period_totals_and_the_rule_is_exact():
@@ -233,13 +252,22 @@ def test_the_minimum_is_per_year_for_period_totals_and_the_rule_is_exact():
     exchanges = table[table["outcome"] == "DPRK exchanges"].set_index("period")
     assert exchanges.loc["2026", "min_meaningful"] == 1.0
     assert exchanges.loc["2026-2027", "min_meaningful"] == 2.0  # two years summed
-    frame = pd.DataFrame({"difference": [0.049, 0.05, -0.06, 0.2], "ci_low": [0.04, 0.045,
-                          -0.07, -0.1], "ci_high": [0.06, 0.055, -0.055, 0.5],
-                          "p_value": [1e-9, 1e-9, 1e-9, 0.5], "min_meaningful": [0.05] * 4})
+    frame = pd.DataFrame(
+        {
+            "difference": [0.049, 0.05, -0.06, 0.2],
+            "ci_low": [0.04, 0.045, -0.07, -0.1],
+            "ci_high": [0.06, 0.055, -0.055, 0.5],
+            "p_value": [1e-9, 1e-9, 1e-9, 0.5],
+            "min_meaningful": [0.05] * 4,
+        }
+    )
     judged = judge(frame)
-    assert judged["finding"].tolist() == ["real but small", "real and meaningful",
-                                          "real and meaningful",
-                                          "not distinguishable from noise"]
+    assert judged["finding"].tolist() == [
+        "real but small",
+        "real and meaningful",
+        "real and meaningful",
+        "not distinguishable from noise",
+    ]
     assert judged["ci_clears_minimum"].tolist() == [False, False, True, False]
 
 
@@ -250,8 +278,7 @@ def test_yearly_table_sets_the_years_side_by_side():
     tone = wide["mean summit tone (with text)"]
     assert tone["difference"].tolist() == pytest.approx([0.5, 0.5])
     assert (tone["finding"] == "real and meaningful").all()
-    rows = table[(table["outcome"] == "P(split or no text, summit)")
-                 & (table["period"] == "2027")]
+    rows = table[(table["outcome"] == "P(split or no text, summit)") & (table["period"] == "2027")]
     assert wide.loc[2027, ("P(split or no text, summit)", "value")] == rows["value"].item()
 
 

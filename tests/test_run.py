@@ -183,14 +183,15 @@ def test_posterior_draws_are_the_default_and_byte_identical_for_any_workers(shor
     run_scenario(scenario, tmp_path / "b", workers=2, parameters="posterior")
     assert contents(tmp_path / "a") == contents(tmp_path / "b")
     point = tmp_path / "p"
-    assert main(["run", str(short), "--out", str(point), "--parameters", "point",
-                 "--replicates", "4"]) == 0
+    assert (
+        main(["run", str(short), "--out", str(point), "--parameters", "point", "--replicates", "4"])
+        == 0
+    )
     assert json.loads((point / "manifest.json").read_text())["parameters"]["mode"] == "point"
     assert contents(point)["timeseries.csv"] != contents(tmp_path / "cli")["timeseries.csv"]
 
 
-def test_without_a_posterior_the_default_falls_back_to_point(short, tmp_path, monkeypatch,
-                                                             capsys):
+def test_without_a_posterior_the_default_falls_back_to_point(short, tmp_path, monkeypatch, capsys):
     import model.world.posterior
 
     monkeypatch.setattr(model.world.posterior, "load_calibrated", lambda: None)

@@ -73,35 +73,77 @@ LAUNCHES = "DPRK launches and tests"
 PRESSURE = "mean member pressure"
 ENGAGEMENT = "mean member engagement"
 
-OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
-    Outcome(GRAVE_CONCERN, "probability", 0.05, False,
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome(
+            GRAVE_CONCERN,
+            "probability",
+            0.05,
+            False,
             "5 percentage points: one year in twenty with or without ASEAN's strongest "
-            "wording (tone 4) is the smallest change a reader of the texts would act on"),
-    Outcome(SPLIT, "probability", 0.05, False,
+            "wording (tone 4) is the smallest change a reader of the texts would act on",
+        ),
+        Outcome(
+            SPLIT,
+            "probability",
+            0.05,
+            False,
             "5 percentage points: one summit in twenty more or less without a consensus "
-            "text, as for grave concern"),
-    Outcome(TONE, "tone", 0.1, False,
+            "text, as for grave concern",
+        ),
+        Outcome(
+            TONE,
+            "tone",
+            0.1,
+            False,
             "0.1 tone level: one text in ten a whole level harsher or softer on the 0-4 "
-            "scale; smaller shifts do not change what a reader sees in the texts"),
-    Outcome(EXCHANGES, "count", 1.0, True,
+            "scale; smaller shifts do not change what a reader sees in the texts",
+        ),
+        Outcome(
+            EXCHANGES,
+            "count",
+            1.0,
+            True,
             "1 exchange a year: one more or fewer DPRK visit, delegation or agreement a "
-            "year, the unit in which the record counts them"),
-    Outcome(LAUNCHES, "count", 0.5, True,
+            "year, the unit in which the record counts them",
+        ),
+        Outcome(
+            LAUNCHES,
+            "count",
+            0.5,
+            True,
             "0.5 a year: one more or fewer DPRK launch or test every two years; launches "
-            "are dated by quarter, and fewer is below what a chronology would show"),
-    Outcome(PRESSURE, "stance", 0.025, False,
+            "are dated by quarter, and fewer is below what a chronology would show",
+        ),
+        Outcome(
+            PRESSURE,
+            "stance",
+            0.025,
+            False,
             "0.025 on the 0-1 stance scale: the same fortieth of the range as 0.1 is of "
-            "the 0-4 tone scale (stances matter through the texts they lead to)"),
-    Outcome(ENGAGEMENT, "stance", 0.025, False,
-            "0.025 on the 0-1 stance scale, as for pressure"),
-)}
+            "the 0-4 tone scale (stances matter through the texts they lead to)",
+        ),
+        Outcome(
+            ENGAGEMENT, "stance", 0.025, False, "0.025 on the 0-1 stance scale, as for pressure"
+        ),
+    )
+}
 
-MEMBER_OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
-    Outcome("pressure", "stance", 0.025, False, OUTCOMES[PRESSURE].reason),
-    Outcome("engagement", "stance", 0.025, False, OUTCOMES[ENGAGEMENT].reason),
-    Outcome(EXCHANGES, "count", 0.5, True,
-            "0.5 a year with one member: one more or fewer exchange with it every two years"),
-)}
+MEMBER_OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome("pressure", "stance", 0.025, False, OUTCOMES[PRESSURE].reason),
+        Outcome("engagement", "stance", 0.025, False, OUTCOMES[ENGAGEMENT].reason),
+        Outcome(
+            EXCHANGES,
+            "count",
+            0.5,
+            True,
+            "0.5 a year with one member: one more or fewer exchange with it every two years",
+        ),
+    )
+}
 
 
 def minimum_for(outcome: Outcome, years: int) -> float:
@@ -140,8 +182,7 @@ def yearly_outcomes(out: Outcomes, years: list[int]) -> dict[str, np.ndarray]:
     }
 
 
-def period_outcomes(out: Outcomes, years: list[int], quarters: list[str]
-                    ) -> dict[str, np.ndarray]:
+def period_outcomes(out: Outcomes, years: list[int], quarters: list[str]) -> dict[str, np.ndarray]:
     """(R,) per outcome over the common period."""
     qcols = [[str(q) for q in out.quarters].index(q) for q in quarters]
     yearly = yearly_outcomes(out, years)
@@ -159,16 +200,17 @@ def period_outcomes(out: Outcomes, years: list[int], quarters: list[str]
     }
 
 
-def member_outcomes(out: Outcomes, years: list[int], quarters: list[str]
-                    ) -> dict[str, np.ndarray]:
+def member_outcomes(out: Outcomes, years: list[int], quarters: list[str]) -> dict[str, np.ndarray]:
     """(R, members): each member's mean pressure and engagement, and its DPRK exchanges."""
     cols = [out.years.index(y) for y in years]
     qcols = [[str(q) for q in out.quarters].index(q) for q in quarters]
     stances = out.stances[:, qcols].astype(float)
     with np.errstate(all="ignore"), quiet():
-        return {"pressure": np.nanmean(stances[..., 0], axis=1),
-                "engagement": np.nanmean(stances[..., 1], axis=1),
-                EXCHANGES: out.exchanges[:, cols, :].sum(axis=1).astype(float)}
+        return {
+            "pressure": np.nanmean(stances[..., 0], axis=1),
+            "engagement": np.nanmean(stances[..., 1], axis=1),
+            EXCHANGES: out.exchanges[:, cols, :].sum(axis=1).astype(float),
+        }
 
 
 # --- paired statistics -------------------------------------------------------------------
@@ -240,14 +282,28 @@ def judge(frame: pd.DataFrame) -> pd.DataFrame:
     beyond_up = frame["ci_low"] >= frame["min_meaningful"]
     beyond_down = frame["ci_high"] <= -frame["min_meaningful"]
     frame["ci_clears_minimum"] = (beyond_up | beyond_down).fillna(False).astype(bool)
-    frame["finding"] = np.where(frame["matters"], REAL_AND_MEANINGFUL,
-                                np.where(frame["larger_than_noise"], REAL_BUT_SMALL, NOISE))
+    frame["finding"] = np.where(
+        frame["matters"],
+        REAL_AND_MEANINGFUL,
+        np.where(frame["larger_than_noise"], REAL_BUT_SMALL, NOISE),
+    )
     return frame
 
 
 # --- the tables ---------------------------------------------------------------------------
-COLUMNS = ["scenario", "reference", "outcome", "period", "reference_value", "value",
-           "difference", "ci_low", "ci_high", "p_value", "pairs"]
+COLUMNS = [
+    "scenario",
+    "reference",
+    "outcome",
+    "period",
+    "reference_value",
+    "value",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "pairs",
+]
 """differences.csv's first columns (the CLI contract); :func:`judge` appends the rest."""
 
 
@@ -264,16 +320,45 @@ def differences_table(named: Sequence[Named]) -> pd.DataFrame:
         ref_year, ref_period = yearly_outcomes(ref, years), period_outcomes(ref, years, quarters)
         for outcome, values in yearly_outcomes(out, years).items():
             for j, year in enumerate(years):
-                rows.append((name, outcome, str(year), minimum_for(OUTCOMES[outcome], 1),
-                             paired(ref_year[outcome][:, j], values[:, j])))
+                rows.append(
+                    (
+                        name,
+                        outcome,
+                        str(year),
+                        minimum_for(OUTCOMES[outcome], 1),
+                        paired(ref_year[outcome][:, j], values[:, j]),
+                    )
+                )
         for outcome, values in period_outcomes(out, years, quarters).items():
-            rows.append((name, outcome, whole_period(years),
-                         minimum_for(OUTCOMES[outcome], len(years)),
-                         paired(ref_period[outcome], values)))
+            rows.append(
+                (
+                    name,
+                    outcome,
+                    whole_period(years),
+                    minimum_for(OUTCOMES[outcome], len(years)),
+                    paired(ref_period[outcome], values),
+                )
+            )
     frame = pd.DataFrame(
-        [(s, ref_name, o, per, r.reference, r.value, r.difference, r.low, r.high,
-          r.p_value, r.pairs, m) for s, o, per, m, r in rows],
-        columns=[*COLUMNS, "min_meaningful"])
+        [
+            (
+                s,
+                ref_name,
+                o,
+                per,
+                r.reference,
+                r.value,
+                r.difference,
+                r.low,
+                r.high,
+                r.p_value,
+                r.pairs,
+                m,
+            )
+            for s, o, per, m, r in rows
+        ],
+        columns=[*COLUMNS, "min_meaningful"],
+    )
     return judge(frame)
 
 
@@ -288,11 +373,35 @@ def member_differences(named: Sequence[Named]) -> pd.DataFrame:
             minimum = minimum_for(MEMBER_OUTCOMES[outcome], len(years))
             for i, member in enumerate(MEMBERS):
                 r = paired(mine[outcome][:, i], other[outcome][:, i])
-                rows.append((name, member, outcome, r.reference, r.value, r.difference, r.low,
-                             r.high, r.p_value, minimum))
-    frame = pd.DataFrame(rows, columns=["scenario", "member", "outcome", "reference_value",
-                                        "value", "difference", "ci_low", "ci_high", "p_value",
-                                        "min_meaningful"])
+                rows.append(
+                    (
+                        name,
+                        member,
+                        outcome,
+                        r.reference,
+                        r.value,
+                        r.difference,
+                        r.low,
+                        r.high,
+                        r.p_value,
+                        minimum,
+                    )
+                )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "member",
+            "outcome",
+            "reference_value",
+            "value",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "min_meaningful",
+        ],
+    )
     return judge(frame)
 
 
@@ -304,13 +413,15 @@ def yearly_table(table: pd.DataFrame, scenario: str) -> pd.DataFrame:
     """One row per common year for ``scenario`` against the reference: for each outcome of
     :data:`YEARLY` the reference's and the scenario's value, the difference, its interval
     and its finding (the rows of ``table`` for single years, side by side)."""
-    mine = table[(table["scenario"] == scenario) & table["outcome"].isin(YEARLY)
-                 & ~table["period"].str.contains("-")]
+    mine = table[
+        (table["scenario"] == scenario)
+        & table["outcome"].isin(YEARLY)
+        & ~table["period"].str.contains("-")
+    ]
     wide = {}
     for outcome in YEARLY:
         rows = mine[mine["outcome"] == outcome].set_index("period")
-        for column in ("reference_value", "value", "difference", "ci_low", "ci_high",
-                       "finding"):
+        for column in ("reference_value", "value", "difference", "ci_low", "ci_high", "finding"):
             wide[(outcome, column)] = rows[column]
     frame = pd.DataFrame(wide)
     frame.index = frame.index.astype(int)
@@ -326,10 +437,27 @@ def replicate_frame(named: Sequence[Named]) -> pd.DataFrame:
         reps = np.arange(out.replicates)
         for outcome, values in yearly_outcomes(out, years).items():
             for j, year in enumerate(years):
-                parts.append(pd.DataFrame({"scenario": name, "replicate": reps,
-                                           "outcome": outcome, "period": str(year),
-                                           "value": values[:, j]}))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "scenario": name,
+                            "replicate": reps,
+                            "outcome": outcome,
+                            "period": str(year),
+                            "value": values[:, j],
+                        }
+                    )
+                )
         for outcome, values in period_outcomes(out, years, quarters).items():
-            parts.append(pd.DataFrame({"scenario": name, "replicate": reps, "outcome": outcome,
-                                       "period": whole_period(years), "value": values}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "scenario": name,
+                        "replicate": reps,
+                        "outcome": outcome,
+                        "period": whole_period(years),
+                        "value": values,
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True)

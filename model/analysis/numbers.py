@@ -9,9 +9,16 @@ import numpy as np
 import pandas as pd
 
 
-def number(value: float | None, *, decimals: int | None = None, significant: int = 3,
-           signed: bool = False, scale: float = 1.0, suffix: str = "", trim: bool = False
-           ) -> str:
+def number(
+    value: float | None,
+    *,
+    decimals: int | None = None,
+    significant: int = 3,
+    signed: bool = False,
+    scale: float = 1.0,
+    suffix: str = "",
+    trim: bool = False,
+) -> str:
     """``value * scale`` rounded to ``decimals`` places (else ``significant`` digits,
     never in exponent notation), with ``+`` on positive values when ``signed`` and
     without trailing zeros after the point when ``trim``.

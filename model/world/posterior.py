@@ -13,11 +13,11 @@ from model.world.parameters import CALIBRATED_FILE, Parameters, load_calibrated
 
 MODES: dict[str, str] = {
     "posterior": "each replicate draws one sample from the calibrated posterior "
-                 "(model/params/calibrated.yaml), so the bands and intervals carry parameter "
-                 "uncertainty as well as chance",
+    "(model/params/calibrated.yaml), so the bands and intervals carry parameter "
+    "uncertainty as well as chance",
     "point": "every replicate uses the calibrated point estimates (posterior medians, or the "
-             "hand defaults before calibration), so the bands and intervals show chance "
-             "alone, not parameter uncertainty",
+    "hand defaults before calibration), so the bands and intervals show chance "
+    "alone, not parameter uncertainty",
 }
 """What each ``--parameters`` mode means, in the words the reports use."""
 
@@ -49,13 +49,20 @@ def posterior_draw() -> tuple[PosteriorDraw, dict]:
     """The posterior draw and its manifest description; NotCalibrated without a file."""
     calibrated = load_calibrated()
     if not calibrated or "samples" not in calibrated:
-        raise NotCalibrated(f"{CALIBRATED_FILE}: no posterior samples; run `asean-sim "
-                            "calibrate` first or use --parameters point")
+        raise NotCalibrated(
+            f"{CALIBRATED_FILE}: no posterior samples; run `asean-sim "
+            "calibrate` first or use --parameters point"
+        )
     samples = calibrated["samples"]
-    draw = PosteriorDraw(Parameters(), tuple(samples["names"]),
-                         np.asarray(samples["values"], dtype=float))
-    info = {"mode": "posterior", "source": str(CALIBRATED_FILE.name),
-            "draws": len(draw.samples), "names": list(draw.names),
-            "medians": {k: v["median"] for k, v in calibrated["parameters"].items()},
-            "fixed": {k: v for k, v in draw.base.as_dict().items() if k not in draw.names}}
+    draw = PosteriorDraw(
+        Parameters(), tuple(samples["names"]), np.asarray(samples["values"], dtype=float)
+    )
+    info = {
+        "mode": "posterior",
+        "source": str(CALIBRATED_FILE.name),
+        "draws": len(draw.samples),
+        "names": list(draw.names),
+        "medians": {k: v["median"] for k, v in calibrated["parameters"].items()},
+        "fixed": {k: v for k, v in draw.base.as_dict().items() if k not in draw.names},
+    }
     return draw, info

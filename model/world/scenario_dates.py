@@ -73,15 +73,22 @@ def date_problems(path: str | Path) -> list[ScenarioProblem]:
 
     def own_changes(file: str) -> list[tuple[Quarter, str]]:
         """(quarter, what) for each change ``file`` itself makes."""
-        changes = [(Quarter.parse(s["at"]), f"its {s['type']} shock")
-                   for i, s in enumerate(located.data.get("shocks", []))
-                   if where.get(("shocks", i), (None,))[0] == file]
+        changes = [
+            (Quarter.parse(s["at"]), f"its {s['type']} shock")
+            for i, s in enumerate(located.data.get("shocks", []))
+            if where.get(("shocks", i), (None,))[0] == file
+        ]
         if _extends(file):  # levers and actors a child sets act from the period start
             for key in ("levers", "actors"):
                 for name in getattr(scenario, key):
                     if where.get((key, name), (None,))[0] == file:
-                        changes.append((start, f"its {key[:-1]} {name} (set at the top "
-                                               "level, so from the period's first quarter)"))
+                        changes.append(
+                            (
+                                start,
+                                f"its {key[:-1]} {name} (set at the top "
+                                "level, so from the period's first quarter)",
+                            )
+                        )
         return sorted(changes, key=lambda c: c[0].index)
 
     for key in ("title", "description"):
@@ -89,8 +96,7 @@ def date_problems(path: str | Path) -> list[ScenarioProblem]:
         file, line = where.get((key,), (top, None))
         say = f"{key} says {{!r}}"
 
-        def report(message: str, file: str = file, key: str = key,
-                   line: int | None = line) -> None:
+        def report(message: str, file: str = file, key: str = key, line: int | None = line) -> None:
             problems.append(ScenarioProblem(file, key, line, message))
 
         for match in FROM.finditer(text):
@@ -103,25 +109,33 @@ def date_problems(path: str | Path) -> list[ScenarioProblem]:
             own = own_changes(file)
             changes = own or [(q, "a shock") for q in shocks]
             if not changes:
-                report(f"{say.format(phrase)}, but nothing is dated then: the scenario has "
-                       "no shocks; expected a shock at that date")
+                report(
+                    f"{say.format(phrase)}, but nothing is dated then: the scenario has "
+                    "no shocks; expected a shock at that date"
+                )
                 continue
             if key == "title":  # the title names when the scenario's change begins
                 first, what = changes[0]
                 ok = first == quarter if quarter else first.year == year
             else:  # a description may tell several phases: one must begin then
-                first, what = next(((q, w) for q, w in changes
-                                    if (q == quarter if quarter else q.year == year)),
-                                   changes[0])
+                first, what = next(
+                    ((q, w) for q, w in changes if (q == quarter if quarter else q.year == year)),
+                    changes[0],
+                )
                 ok = first == quarter if quarter else first.year == year
             if ok:
                 continue
             whose = "the file's own changes" if own else "the shocks"
-            lead = (f"the first of {whose}" if key == "title"
-                    else f"none of {whose} starts then; the first")
-            report(f"{say.format(phrase)}, but {lead}, {what}, acts from {first}; expected "
-                   f"it to start in {quarter or year}: date the changes with shocks (a "
-                   "`type: lever` shock sets a lever from its quarter on) or correct the text")
+            lead = (
+                f"the first of {whose}"
+                if key == "title"
+                else f"none of {whose} starts then; the first"
+            )
+            report(
+                f"{say.format(phrase)}, but {lead}, {what}, acts from {first}; expected "
+                f"it to start in {quarter or year}: date the changes with shocks (a "
+                "`type: lever` shock sets a lever from its quarter on) or correct the text"
+            )
         for match in IN.finditer(text):
             year, quarter, phrase = _claim(match)
             if year < start.year:
@@ -130,18 +144,23 @@ def date_problems(path: str | Path) -> list[ScenarioProblem]:
                 report(f"{say.format(phrase)}, but the period is {start}-{end}")
             elif quarter and quarter not in shocks:
                 dated = ", ".join(sorted({str(q) for q in shocks if q.year == year})) or "none"
-                report(f"{say.format(phrase)}, but no shock is dated {quarter} (shocks in "
-                       f"{year}: {dated})")
+                report(
+                    f"{say.format(phrase)}, but no shock is dated {quarter} (shocks in "
+                    f"{year}: {dated})"
+                )
         if key != "title":
             continue
         spans = list(RANGE.finditer(text))
         for match in spans:
             first, last = int(match.group(1)), int(match.group(2))
             if (first, last) != (start.year, end.year):
-                report(f"{say.format(match.group(0))}, but the period is {start}-{end}; "
-                       f"expected {start.year}-{end.year}")
-        inside = [range(m.start(), m.end())
-                  for m in (*spans, *FROM.finditer(text), *IN.finditer(text))]
+                report(
+                    f"{say.format(match.group(0))}, but the period is {start}-{end}; "
+                    f"expected {start.year}-{end.year}"
+                )
+        inside = [
+            range(m.start(), m.end()) for m in (*spans, *FROM.finditer(text), *IN.finditer(text))
+        ]
         for match in BARE.finditer(text):
             year = int(match.group(1))
             if any(match.start() in r for r in inside):  # already checked above
