@@ -4,6 +4,7 @@ reuse of results, and the report's and table's contents."""
 import json
 import re
 import shutil
+from pathlib import Path
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -326,3 +327,16 @@ def test_point_and_posterior_results_are_not_interchangeable(compared):
     code = code_digest()
     assert matching(root / "out" / "runs" / "a", scenario, code, "posterior")
     assert not matching(root / "out" / "runs" / "a", scenario, code, "point")
+
+
+def test_the_scenarios_readme_lists_the_minimums_defined_in_code():
+    """The minimum meaningful differences are defined once (OUTCOMES); the scenario
+    writers' README shows the same values and reasons."""
+    readme = (Path(__file__).resolve().parent.parent / "scenarios" / "README.md").read_text()
+    for o in OUTCOMES.values():
+        size = (
+            f"{100 * o.minimum:g} percentage points"
+            if o.unit == "probability"
+            else (f"{o.minimum:g}" + (" a year" if o.per_year else ""))
+        )
+        assert f"| {o.name} | {size} | {o.reason} |" in readme, o.name
