@@ -340,3 +340,17 @@ def test_the_scenarios_readme_lists_the_minimums_defined_in_code():
             else (f"{o.minimum:g}" + (" a year" if o.per_year else ""))
         )
         assert f"| {o.name} | {size} | {o.reason} |" in readme, o.name
+
+
+def test_compare_cli_says_which_parameters_it_used(tmp_path, capsys):
+    from model.cli.commands import main
+
+    a, b = write(tmp_path, "a"), write(tmp_path, "b", 2.0, title="B from 2031")
+    out = tmp_path / "cmp"
+    args = ["compare", str(a), str(b), "--out", str(out), "--replicates", "2"]
+    assert main([*args, "--parameters", "point"]) == 0
+    err = capsys.readouterr().err
+    assert "title says 'from 2031', but the period is 2026Q1-2027Q4" in err  # warned, not refused
+    assert json.loads((out / "manifest.json").read_text())["parameters"]["mode"] == "point"
+    report = (out / "report.md").read_text()
+    assert "Parameters: **point**" in report and "chance alone" in report
