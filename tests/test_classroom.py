@@ -14,7 +14,7 @@ from model.classroom.figures import markers, tone_timeline_svg
 from model.classroom.narrate import describe_draft, describe_statement, latest_statement
 from model.classroom.roleplay import TeamPosition, analyse_meeting, describe_shift
 from model.classroom.session import ClassroomModel, scenario_choices, scenarios_dir
-from model.vocabulary import AGENTS, MEMBERS
+from model.vocabulary import MEMBERS
 from model.world.diplomacy import Statement, model_from_scenario
 from model.world.parameters import default_parameters
 from model.world.scenario import load_scenario

@@ -88,7 +88,10 @@ def test_run_writes_every_contract_file(short, tmp_path):
     assert manifest["scenario"]["name"] == "short"
     assert len(manifest["scenario_digest"]) == 64
     assert manifest["packages"]["mesa"].startswith("3.5")
-    assert manifest["git_commit"] and manifest["parameters"]["values"]
+    assert manifest["git_commit"] and manifest["parameters"]["mode"] == "posterior"
+    drawn = manifest["parameters"]["names"]  # drawn per replicate; the others are fixed
+    assert drawn and set(drawn) <= set(manifest["parameters"]["medians"])
+    assert not set(drawn) & set(manifest["parameters"]["fixed"])
     assert set(DATA_FILES) <= set(manifest["files"])
     report = (out / "report.md").read_text()
     assert "grave-concern" in report and "| 2026 | PHL |" in report
@@ -165,3 +168,34 @@ def test_large_tables_are_also_written_as_parquet(short, tmp_path):
         assert len(parquet) == len(csv) > 0
         np.testing.assert_allclose(parquet[number], csv[number], rtol=1e-5)
         assert (parquet[text] == csv[text]).all()
+
+
+def test_posterior_draws_are_the_default_and_byte_identical_for_any_workers(short, tmp_path):
+    """Uncertainty by default: `run` draws each replicate's parameters from the calibrated
+    posterior (said in the manifest and the report), and the same seed still gives the
+    same bytes whatever the number of workers."""
+    assert main(["run", str(short), "--out", str(tmp_path / "cli"), "--replicates", "4"]) == 0
+    manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
+    assert manifest["parameters"]["mode"] == "posterior"
+    assert "parameters: posterior" in (tmp_path / "cli" / "report.md").read_text()
+    scenario = load_scenario(short)  # 20 replicates: two chunks, so two workers share them
+    run_scenario(scenario, tmp_path / "a", workers=1, parameters="posterior")
+    run_scenario(scenario, tmp_path / "b", workers=2, parameters="posterior")
+    assert contents(tmp_path / "a") == contents(tmp_path / "b")
+    point = tmp_path / "p"
+    assert (
+        main(["run", str(short), "--out", str(point), "--parameters", "point", "--replicates", "4"])
+        == 0
+    )
+    assert json.loads((point / "manifest.json").read_text())["parameters"]["mode"] == "point"
+    assert contents(point)["timeseries.csv"] != contents(tmp_path / "cli")["timeseries.csv"]
+
+
+def test_without_a_posterior_the_default_falls_back_to_point(short, tmp_path, monkeypatch, capsys):
+    import model.world.posterior
+
+    monkeypatch.setattr(model.world.posterior, "load_calibrated", lambda: None)
+    assert main(["run", str(short), "--out", str(tmp_path / "o"), "--replicates", "2"]) == 0
+    assert "no calibrated posterior" in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["parameters"]["mode"] == "point"

@@ -1,70 +1,64 @@
-"""Set scenarios side by side (``asean-sim compare``), with honest Monte Carlo uncertainty.
+"""Set scenarios side by side (``asean-sim compare``): the output step.
 
-Every scenario is run with one common seed and replicate count, so replicate i of each
-uses the same random streams (common random numbers). Differences are therefore taken
-per replicate, against the first scenario, and their 95% confidence intervals are
-paired-t intervals on those per-replicate differences: far narrower than comparing two
-independent ensembles, and honest because the pairs are independent across replicates.
-A difference is called larger than the noise when its paired test survives a Holm
-correction for the number of differences in the table (so a long table does not
-flag chance differences).
+The statistics (paired differences under common random numbers, Holm's correction and the
+minimum meaningful difference of each outcome) live in model/analysis/differences.py;
+this module finds or makes each scenario's results, then writes the figures, the tables,
+the report and the manifest.
 
 A complete results folder is reused only when its manifest matches exactly: format
 version, scenario digest (which includes the seed and replicates), code digest and the
-parameter values. Anything else is run afresh into ``<out>/runs/<name>/``.
+parameters (mode, and the values or the posterior they come from). Anything else is run
+afresh into ``<out>/runs/<name>/``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from model.runs.outcomes import Outcomes
-from model.vocabulary import (
-    GRAVE,
-    MEETING_QUARTER,
-    MEETINGS,
-    MEMBERS,
-    METRICS,
-    NAMES,
-    TONE_LABELS,
-    VOICES,
-    InputError,
-    Quarter,
+from model.analysis.differences import (
+    ALPHA,
+    MEMBER_OUTCOMES,
+    NOISE,
+    OUTCOMES,
+    REAL_AND_MEANINGFUL,
+    REAL_BUT_SMALL,
+    YEARLY,
+    CompareError,
+    Named,
+    differences_table,
+    member_differences,
+    replicate_frame,
+    yearly_table,
 )
+from model.analysis.differences import quiet as _quiet
+from model.analysis.numbers import number, p_value, without_negative_zero
+from model.runs.outcomes import Outcomes
+from model.vocabulary import MEETING_QUARTER, MEMBERS, METRICS, NAMES, TONE_LABELS, Quarter
 from model.world.scenario import Scenario, load_scenario
 
-ALPHA = 0.05
-SUMMIT = MEETINGS.index("summit")
-CONSENSUS = VOICES.index("consensus")
-
-
-class CompareError(InputError):
-    """The scenarios cannot be compared (too few, duplicate names, no common years)."""
+__all__ = ["Arm", "CompareError", "compare_scenarios", "load_scenarios", "matching"]
 
 
 # --- finding or making each scenario's results ----------------------------------------------
-def expected_parameters(scenario: Scenario) -> dict[str, Any]:
-    """The manifest's ``parameters`` entry a fresh point-parameter run would write."""
+def expected_parameters(scenario: Scenario, mode: str = "point") -> dict[str, Any]:
+    """The manifest's ``parameters`` entry a fresh run of ``scenario`` in ``mode`` writes."""
     from model.runs.runner import parameter_draw
 
-    _draw, info = parameter_draw("point")
+    _draw, info = parameter_draw(mode)
     if scenario.parameters:
         info = {**info, "scenario_overrides": dict(scenario.parameters)}
     return json.loads(json.dumps(info))
 
 
-def matching(folder: Path, scenario: Scenario, code: str) -> bool:
+def matching(folder: Path, scenario: Scenario, code: str, mode: str = "point") -> bool:
     """Whether ``folder`` holds a complete run of exactly this scenario, code and parameters."""
     from model.files.manifest import FORMAT_VERSION
 
@@ -78,7 +72,7 @@ def matching(folder: Path, scenario: Scenario, code: str) -> bool:
         "code_digest": code,
         "seed": scenario.seed,
         "replicates": scenario.replicates,
-        "parameters": expected_parameters(scenario),
+        "parameters": expected_parameters(scenario, mode),
     }
     if any(manifest.get(key) != value for key, value in wanted.items()):
         return False
@@ -102,6 +96,7 @@ def obtain(
     workers: int,
     scheduler: str | None,
     progress: bool | None = None,
+    mode: str = "point",
 ) -> Arm:
     """Reuse the first matching candidate folder, else run the scenario into ``destination``."""
     from model.files.manifest import code_digest
@@ -109,258 +104,24 @@ def obtain(
 
     code = code_digest()
     for folder in candidates:
-        if matching(folder, scenario, code):
+        if matching(folder, scenario, code, mode):
             return Arm(scenario, folder, True, Outcomes.from_folder(folder))
-    run_scenario(scenario, destination, workers=workers, scheduler=scheduler, progress=progress)
+    run_scenario(
+        scenario,
+        destination,
+        workers=workers,
+        scheduler=scheduler,
+        parameters=mode,
+        progress=progress,
+    )
     # Read back what was written (numbers rounded as in the CSVs), so a comparison is the
     # same bytes whether its inputs were just run or reused.
     return Arm(scenario, destination, False, Outcomes.from_folder(destination))
 
 
-# --- per-replicate outcomes on the common calendar --------------------------------------------
-def common_calendar(arms: Sequence[Arm]) -> tuple[list[int], list[str]]:
-    """Years and quarters every scenario simulates (scenarios may cover different periods)."""
-    years = sorted(set.intersection(*(set(a.outcomes.years) for a in arms)))
-    quarters = [
-        str(q)
-        for q in arms[0].outcomes.quarters
-        if all(str(q) in {str(p) for p in a.outcomes.quarters} for a in arms)
-    ]
-    if not years:
-        raise CompareError("the scenarios share no simulated year")
-    return years, quarters
-
-
-def yearly_outcomes(out: Outcomes, years: list[int]) -> dict[str, np.ndarray]:
-    """(R, years) per outcome: the summit's grave concern and discord, and DPRK exchanges."""
-    cols = [out.years.index(y) for y in years]
-    return {
-        "P(grave concern, summit)": (out.tone[:, cols, SUMMIT] == GRAVE).astype(float),
-        "P(split or no text, summit)": (out.voice[:, cols, SUMMIT] != CONSENSUS).astype(float),
-        "DPRK exchanges": out.exchanges[:, cols, :].sum(axis=2).astype(float),
-    }
-
-
-def period_outcomes(out: Outcomes, years: list[int], quarters: list[str]) -> dict[str, np.ndarray]:
-    """(R,) per outcome over the common period."""
-    cols = [out.years.index(y) for y in years]
-    qcols = [[str(q) for q in out.quarters].index(q) for q in quarters]
-    yearly = yearly_outcomes(out, years)
-    with np.errstate(all="ignore"):
-        tone = np.nanmean(out.tone[:, cols, SUMMIT], axis=1)
-    return {
-        "P(grave concern, summit)": yearly["P(grave concern, summit)"].mean(axis=1),
-        "P(split or no text, summit)": yearly["P(split or no text, summit)"].mean(axis=1),
-        "mean summit tone (with text)": tone,
-        "DPRK exchanges": yearly["DPRK exchanges"].sum(axis=1),
-        "DPRK launches and tests": out.metrics[:, qcols, METRICS.index("provocations")].sum(1),
-        "mean member pressure": out.metrics[:, qcols, METRICS.index("mean_pressure")].mean(1),
-        "mean member engagement": out.metrics[:, qcols, METRICS.index("mean_engagement")].mean(1),
-    }
-
-
-def member_outcomes(out: Outcomes, years: list[int], quarters: list[str]) -> dict[str, np.ndarray]:
-    """(R, members): each member's mean pressure and engagement, and its DPRK exchanges."""
-    cols = [out.years.index(y) for y in years]
-    qcols = [[str(q) for q in out.quarters].index(q) for q in quarters]
-    stances = out.stances[:, qcols].astype(float)
-    with np.errstate(all="ignore"), _quiet():
-        return {
-            "pressure": np.nanmean(stances[..., 0], axis=1),
-            "engagement": np.nanmean(stances[..., 1], axis=1),
-            "DPRK exchanges": out.exchanges[:, cols, :].sum(axis=1).astype(float),
-        }
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence numpy's mean-of-empty warnings (a member absent all period is NaN)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
-
-
-# --- paired statistics -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Paired:
-    """A paired difference (scenario minus reference) over replicates, with a 95% CI."""
-
-    reference: float
-    value: float
-    difference: float
-    low: float
-    high: float
-    p_value: float
-    pairs: int
-
-
-def paired(a: np.ndarray, b: np.ndarray) -> Paired:
-    """Paired-t interval of mean(b - a); replicates where either is NaN are left out.
-
-    With no spread in the differences the interval collapses to the point, and the
-    p-value is 0 for a non-zero difference (every pair differs alike) and 1 for none.
-    """
-    keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
-    n = len(a)
-    if n == 0:
-        return Paired(np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 0)
-    d = b - a
-    mean = float(d.mean())
-    if n < 2:
-        return Paired(float(a.mean()), float(b.mean()), mean, np.nan, np.nan, np.nan, n)
-    se = float(d.std(ddof=1)) / np.sqrt(n)
-    if se == 0:
-        p = 0.0 if mean != 0 else 1.0
-        half = 0.0
-    else:
-        p = float(2 * stats.t.sf(abs(mean) / se, n - 1))
-        half = float(stats.t.ppf(0.975, n - 1)) * se
-    return Paired(float(a.mean()), float(b.mean()), mean, mean - half, mean + half, p, n)
-
-
-def holm(p_values: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
-    """Which tests Holm's step-down procedure rejects at family-wise level ``alpha``."""
-    p = np.where(np.isnan(p_values), 1.0, p_values)
-    order = np.argsort(p, kind="stable")
-    reject = np.zeros(len(p), dtype=bool)
-    for rank, i in enumerate(order):
-        if p[i] > alpha / (len(p) - rank):
-            break
-        reject[i] = True
-    return reject
-
-
-def differences_table(arms: Sequence[Arm]) -> pd.DataFrame:
-    """Every scenario against the first: per year and over the years both simulate."""
-    rows = []
-    for arm in arms[1:]:
-        pair = (arms[0], arm)
-        years, quarters = common_calendar(pair)
-        ref = arms[0].outcomes
-        ref_year, ref_period = yearly_outcomes(ref, years), period_outcomes(ref, years, quarters)
-        for name, values in yearly_outcomes(arm.outcomes, years).items():
-            for j, year in enumerate(years):
-                rows.append(
-                    (arm.scenario.name, name, str(year), paired(ref_year[name][:, j], values[:, j]))
-                )
-        for name, values in period_outcomes(arm.outcomes, years, quarters).items():
-            rows.append(
-                (
-                    arm.scenario.name,
-                    name,
-                    f"{years[0]}-{years[-1]}",
-                    paired(ref_period[name], values),
-                )
-            )
-    frame = pd.DataFrame(
-        [
-            (
-                s,
-                arms[0].scenario.name,
-                o,
-                per,
-                r.reference,
-                r.value,
-                r.difference,
-                r.low,
-                r.high,
-                r.p_value,
-                r.pairs,
-            )
-            for s, o, per, r in rows
-        ],
-        columns=[
-            "scenario",
-            "reference",
-            "outcome",
-            "period",
-            "reference_value",
-            "value",
-            "difference",
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "pairs",
-        ],
-    )
-    frame["larger_than_noise"] = holm(frame["p_value"].to_numpy(dtype=float))
-    return frame
-
-
-def member_differences(arms: Sequence[Arm]) -> pd.DataFrame:
-    """Per member, every scenario against the first: mean stances and DPRK exchanges."""
-    rows = []
-    for arm in arms[1:]:
-        years, quarters = common_calendar((arms[0], arm))
-        ref = member_outcomes(arms[0].outcomes, years, quarters)
-        other = member_outcomes(arm.outcomes, years, quarters)
-        for name in ref:
-            for i, member in enumerate(MEMBERS):
-                r = paired(ref[name][:, i], other[name][:, i])
-                rows.append(
-                    (
-                        arm.scenario.name,
-                        member,
-                        name,
-                        r.reference,
-                        r.value,
-                        r.difference,
-                        r.low,
-                        r.high,
-                        r.p_value,
-                    )
-                )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "scenario",
-            "member",
-            "outcome",
-            "reference_value",
-            "value",
-            "difference",
-            "ci_low",
-            "ci_high",
-            "p_value",
-        ],
-    )
-
-
-def replicate_frame(arms: Sequence[Arm]) -> pd.DataFrame:
-    """Long table of every replicate's outcomes per year and over each scenario's whole
-    period (written as Parquet: it grows with the replicates)."""
-    parts = []
-    for arm in arms:
-        out = arm.outcomes
-        years, quarters = out.years, [str(q) for q in out.quarters]
-        reps = np.arange(out.replicates)
-        for name, values in yearly_outcomes(out, years).items():
-            for j, year in enumerate(years):
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "scenario": arm.scenario.name,
-                            "replicate": reps,
-                            "outcome": name,
-                            "period": str(year),
-                            "value": values[:, j],
-                        }
-                    )
-                )
-        for name, values in period_outcomes(out, years, quarters).items():
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "scenario": arm.scenario.name,
-                        "replicate": reps,
-                        "outcome": name,
-                        "period": f"{years[0]}-{years[-1]}",
-                        "value": values,
-                    }
-                )
-            )
-    return pd.concat(parts, ignore_index=True)
+def named(arms: Sequence[Arm]) -> list[Named]:
+    """The arms as the statistics take them: (name, outcomes), the reference first."""
+    return [(a.scenario.name, a.outcomes) for a in arms]
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -492,30 +253,161 @@ def members_figure(arms: Sequence[Arm], table: pd.DataFrame, path: Path) -> Path
 
 
 # --- report -----------------------------------------------------------------------------------
-def _fmt(outcome: str, value: float) -> str:
-    if np.isnan(value):
-        return "n/a"
-    if outcome.startswith("P("):
-        return f"{100 * value:.0f}%"
-    return f"{value:.3g}"
+def _outcome(name: str):
+    return OUTCOMES.get(name) or MEMBER_OUTCOMES[name]
 
 
-def _diff(outcome: str, value: float) -> str:
-    if np.isnan(value):
-        return "n/a"
-    if outcome.startswith("P("):
-        return f"{100 * value:+.0f} pts"
-    return f"{value:+.3g}"
+def fmt_value(outcome: str, value: float) -> str:
+    """A scenario's value of ``outcome`` as the report prints it."""
+    unit = _outcome(outcome).unit
+    if unit == "probability":
+        return number(value, decimals=0, scale=100, suffix="%")
+    if unit == "tone":
+        return number(value, decimals=2)
+    if unit == "stance":
+        return number(value, decimals=3)
+    return number(value)
 
 
-def render_report(arms: Sequence[Arm], table: pd.DataFrame, figures: list[str]) -> str:
-    """report.md: which differences are larger than the noise, in words, then the table."""
+def fmt_difference(outcome: str, value: float) -> str:
+    """A difference in ``outcome`` (signed; percentage points for probabilities)."""
+    unit = _outcome(outcome).unit
+    if unit == "probability":
+        return number(value, decimals=1, scale=100, signed=True, suffix=" pts")
+    if unit == "tone":
+        return number(value, decimals=2, signed=True)
+    return number(value, signed=True)
+
+
+def fmt_minimum(outcome: str, minimum: float) -> str:
+    """A minimum meaningful difference, unsigned."""
+    if _outcome(outcome).unit == "probability":
+        return number(minimum, decimals=1, scale=100, suffix=" pts", trim=True)
+    return number(minimum, trim=True)
+
+
+def _sentence(r: pd.Series, name: str) -> str:
+    o = r["outcome"]
+    clears = (
+        "the whole interval clears the minimum"
+        if r["ci_clears_minimum"]
+        else "the interval reaches below the minimum"
+    )
+    tail = f"; {clears}" if r["matters"] else ""
+    return (
+        f"- {o} ({r['period']}): {fmt_value(o, r['value'])} in `{name}` against "
+        f"{fmt_value(o, r['reference_value'])}, difference "
+        f"{fmt_difference(o, r['difference'])} (95% CI {fmt_difference(o, r['ci_low'])} "
+        f"to {fmt_difference(o, r['ci_high'])}; minimum "
+        f"{fmt_minimum(o, r['min_meaningful'])}{tail})."
+    )
+
+
+def _ordered(rows: pd.DataFrame) -> pd.DataFrame:
+    """Whole-period rows first, then year by year, in the outcomes' order."""
+    order = {name: i for i, name in enumerate(OUTCOMES)}
+    rows = rows.assign(
+        _whole=~rows["period"].str.contains("-"), _outcome=rows["outcome"].map(order)
+    )
+    return rows.sort_values(["_whole", "period", "_outcome"], kind="stable")
+
+
+def _findings(table: pd.DataFrame, name: str, ref: str, shown: int = 8) -> list[str]:
+    mine = table[table["scenario"] == name]
+    big = _ordered(mine[mine["finding"] == REAL_AND_MEANINGFUL])
+    small = _ordered(mine[mine["finding"] == REAL_BUT_SMALL])
+    noise = mine[mine["finding"] == NOISE]
+    open_ = noise[
+        (noise["ci_low"] <= -noise["min_meaningful"])
+        | (noise["ci_high"] >= noise["min_meaningful"])
+    ]
+    lines = [f"### `{name}` against `{ref}`", ""]
+    if big.empty:
+        lines.append(f"No difference from `{ref}` is both real and large enough to matter.")
+    else:
+        lines.append(
+            f"**{len(big)} real and meaningful** (larger than the noise and at least "
+            "the minimum meaningful difference):"
+        )
+        lines += ["", *[_sentence(r, name) for _, r in big.head(shown).iterrows()]]
+        if len(big) > shown:
+            lines.append(f"- {len(big) - shown} more in differences.csv.")
+    lines.append("")
+    if small.empty:
+        lines.append("No difference is real but small.")
+    else:
+        lines.append(
+            f"{len(small)} real but small: larger than the noise, but below the "
+            "minimum meaningful difference, so not findings:"
+        )
+        lines += ["", *[_sentence(r, name) for _, r in small.head(shown).iterrows()]]
+        if len(small) > shown:
+            lines.append(f"- {len(small) - shown} more in differences.csv.")
+    lines += [
+        "",
+        f"{len(noise)} cannot be told apart from chance with these replicates"
+        + (
+            f"; the intervals of {len(open_)} of them still reach the minimum meaningful "
+            "difference, so more replicates could show an effect that matters."
+            if len(open_)
+            else ", and their intervals rule out an effect that matters."
+        ),
+        "",
+    ]
+    return lines
+
+
+def _cell(r: pd.Series, outcome: str) -> tuple[str, str, str]:
+    mark = {REAL_AND_MEANINGFUL: "**", REAL_BUT_SMALL: "*"}.get(r["finding"], "")
+    diff = (
+        f"{fmt_difference(outcome, r['difference'])} "
+        f"[{fmt_difference(outcome, r['ci_low'])}, {fmt_difference(outcome, r['ci_high'])}]"
+    )
+    if mark and r["difference"] == r["difference"]:
+        diff = f"{mark}{diff}{mark}"
+    return (fmt_value(outcome, r["reference_value"]), fmt_value(outcome, r["value"]), diff)
+
+
+def _yearly(table: pd.DataFrame, arm: Arm, ref: Arm) -> list[str]:
+    wide = yearly_table(table, arm.scenario.name)
+    lines = [
+        f"### `{arm.scenario.name}` against `{ref.scenario.name}`",
+        "",
+        "| year | chair | "
+        + " | ".join(f"{o}: ref | scenario | difference [95% CI]" for o in YEARLY)
+        + " |",
+        "|---|---|" + "---|---|---|" * len(YEARLY),
+    ]
+    for year, row in wide.iterrows():
+        chairs = ref.outcomes.chairs.get(year, "?"), arm.outcomes.chairs.get(year, "?")
+        chair = chairs[0] if chairs[0] == chairs[1] else f"{chairs[0]} / {chairs[1]}"
+        cells = []
+        for outcome in YEARLY:
+            cells += _cell(row[outcome], outcome)
+        lines.append(f"| {year} | {chair} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def render_report(
+    arms: Sequence[Arm],
+    table: pd.DataFrame,
+    figures: list[str],
+    parameters: dict[str, Any] | None = None,
+) -> str:
+    """report.md: the differences that are real and matter, in words; then the real but
+    small ones; the per-year table; the minimum meaningful differences; every row."""
+    from model.world.posterior import MODES
+
     ref = arms[0].scenario
+    mode = (parameters or {}).get("mode", "point")
     lines = [
         f"# Comparison against `{ref.name}`",
         "",
         f"{len(arms)} scenarios, {ref.replicates} replicates each, common seed {ref.seed} "
-        "(replicate i of every scenario uses the same random streams).",
+        "(replicate i of every scenario uses the same random streams and the same "
+        "parameter draw).",
+        "",
+        f"Parameters: **{mode}**: {MODES[mode]}.",
         "",
         "| scenario | title | period | results |",
         "|---|---|---|---|",
@@ -526,47 +418,57 @@ def render_report(arms: Sequence[Arm], table: pd.DataFrame, figures: list[str]) 
         lines.append(
             f"| `{s.name}` | {s.title} | {s.period.start}-{s.period.end} | {how}: `{arm.folder}` |"
         )
-    flagged = table[table["larger_than_noise"]].copy()
+    real = int(table["larger_than_noise"].sum())
     lines += [
         "",
-        "## Differences larger than the noise",
+        "## What differs, and whether it matters",
         "",
-        f"{len(flagged)} of {len(table)} differences in the table are larger than the "
-        "Monte Carlo noise (paired test, Holm-corrected at 5% over the whole table); "
-        "the others cannot be told apart from chance with these replicates.",
+        "Each difference answers two questions. Is it **real**: larger than the Monte "
+        "Carlo noise, by a paired test Holm-corrected at 5% over all "
+        f"{len(table)} differences in the table? And does it **matter**: is it at least "
+        "the outcome's minimum meaningful difference (listed below)? Differences that "
+        "are both come first; real differences below the minimum are listed apart and "
+        f"are not findings. Here {real} of {len(table)} are real and "
+        f"{int(table['matters'].sum())} of those matter.",
         "",
     ]
     for name in [a.scenario.name for a in arms[1:]]:
-        mine = flagged[flagged["scenario"] == name]
-        if mine.empty:
-            lines.append(f"- `{name}`: no difference from `{ref.name}` is larger than the noise.")
-            continue
-        whole = mine["period"].str.contains("-")  # whole-period rows first, then by year
-        mine = pd.concat([mine[whole], mine[~whole].sort_values(["period", "outcome"])])
-        for _, r in mine.head(8).iterrows():
-            lines.append(
-                f"- `{name}`, {r['outcome']} ({r['period']}): {_fmt(r['outcome'], r['value'])} "
-                f"vs {_fmt(r['outcome'], r['reference_value'])}, difference "
-                f"{_diff(r['outcome'], r['difference'])} (95% CI "
-                f"{_diff(r['outcome'], r['ci_low'])} to {_diff(r['outcome'], r['ci_high'])})."
-            )
-        if len(mine) > 8:
-            lines.append(f"- `{name}`: {len(mine) - 8} more in differences.csv.")
+        lines += _findings(table, name, ref.name)
+    lines += [
+        "## Year by year (summit text)",
+        "",
+        "Mean tone of the year-end summit statement (0-4, over replicates with a text), "
+        "the probability of grave concern (tone 4) and of a split or no text, with the "
+        "paired difference and its 95% interval. **Bold**: real and meaningful; "
+        "*italic*: real but small.",
+        "",
+    ]
+    for arm in arms[1:]:
+        lines += _yearly(table, arm, arms[0])
+    lines += [
+        "## Minimum meaningful differences",
+        "",
+        "| outcome | minimum | why |",
+        "|---|---|---|",
+    ]
+    for o in OUTCOMES.values():
+        per = " a year (times the years of a whole-period total)" if o.per_year else ""
+        lines.append(f"| {o.name} | {fmt_minimum(o.name, o.minimum)}{per} | {o.reason} |")
     lines += [
         "",
         "## Every difference",
         "",
         "| scenario | outcome | period | reference | scenario value | difference | "
-        "95% CI | larger than noise |",
-        "|---|---|---|---|---|---|---|---|",
+        "95% CI | Holm p | finding |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for _, r in table.iterrows():
         o = r["outcome"]
         lines.append(
-            f"| `{r['scenario']}` | {o} | {r['period']} | {_fmt(o, r['reference_value'])} | "
-            f"{_fmt(o, r['value'])} | {_diff(o, r['difference'])} | "
-            f"{_diff(o, r['ci_low'])} to {_diff(o, r['ci_high'])} | "
-            f"{'yes' if r['larger_than_noise'] else 'no'} |"
+            f"| `{r['scenario']}` | {o} | {r['period']} | {fmt_value(o, r['reference_value'])} "
+            f"| {fmt_value(o, r['value'])} | {fmt_difference(o, r['difference'])} | "
+            f"{fmt_difference(o, r['ci_low'])} to {fmt_difference(o, r['ci_high'])} | "
+            f"{p_value(r['p_holm'])} | {r['finding']} |"
         )
     lines += [
         "",
@@ -575,7 +477,8 @@ def render_report(arms: Sequence[Arm], table: pd.DataFrame, figures: list[str]) 
         *[f"![{f}]({f})" for f in figures],
         "",
         "Method: differences are means of per-replicate differences (scenario minus "
-        f"`{ref.name}`) with paired-t 95% intervals; see model/analysis/compare.py.",
+        f"`{ref.name}`) with paired-t 95% intervals; real = Holm-adjusted p <= "
+        f"{number(ALPHA, decimals=2)}; see model/analysis/differences.py.",
         "",
     ]
     return "\n".join(lines)
@@ -617,21 +520,27 @@ def compare_scenarios(
     *,
     seed: int | None = None,
     replicates: int | None = None,
+    parameters: str | None = None,
     results_root: str | Path = "results",
     progress: bool | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Path:
     """``asean-sim compare``: obtain every scenario's results, then write the comparison.
 
-    Reuses ``<results_root>/<name>/`` (where ``asean-sim run`` writes) or
-    ``<out>/runs/<name>/`` when their manifest matches; otherwise runs the scenario into
-    ``<out>/runs/<name>/``. Writes into ``out``: ``scenarios.png``, ``members.png``,
-    ``differences.csv``, ``member_differences.csv``, ``replicates.parquet``,
-    ``report.md``, ``report.html`` and ``manifest.json``. Returns ``out``.
+    ``parameters`` is ``point`` or ``posterior``; None means the default, the calibrated
+    posterior when there is one. Reuses ``<results_root>/<name>/`` (where ``asean-sim
+    run`` writes) or ``<out>/runs/<name>/`` when their manifest matches; otherwise runs
+    the scenario into ``<out>/runs/<name>/``. Writes into ``out``: ``scenarios.png``,
+    ``members.png``, ``differences.csv``, ``member_differences.csv``,
+    ``replicates.parquet``, ``report.md``, ``report.html`` and ``manifest.json``. Returns
+    ``out``.
     """
     from model.files.safe_output import replace_folder
+    from model.runs.runner import default_parameter_mode, parameter_draw
 
     scenarios = load_scenarios(paths, seed, replicates)
+    mode = default_parameter_mode() if parameters is None else parameters
+    _draw, info = parameter_draw(mode)  # NotCalibrated before anything is written
     out = Path(out) if out is not None else default_out([s.name for s in scenarios])
     # The previous comparison stays whole until the new one is complete; its runs/ (our
     # results folders, reused when they match) are carried over.
@@ -645,19 +554,22 @@ def compare_scenarios(
                 workers,
                 scheduler,
                 progress,
+                mode,
             )
             if log is not None:
                 log(f"{s.name}: {'reused' if arm.reused else 'ran'} {arm.folder}")
             arms.append(arm)
-        table = differences_table(arms)
-        members = member_differences(arms)
+        table = without_negative_zero(differences_table(named(arms)))
+        members = without_negative_zero(member_differences(named(arms)))
         figures = ["figures/scenarios.png", "figures/members.png"]
         scenarios_figure(arms, staging / figures[0])
         members_figure(arms, members, staging / figures[1])
         table.to_csv(staging / "differences.csv", index=False, float_format="%.6g")
         members.to_csv(staging / "member_differences.csv", index=False, float_format="%.6g")
-        replicate_frame(arms).to_parquet(staging / "replicates.parquet", index=False)
-        (staging / "report.md").write_text(render_report(arms, table, figures), encoding="utf-8")
+        replicate_frame(named(arms)).to_parquet(staging / "replicates.parquet", index=False)
+        (staging / "report.md").write_text(
+            render_report(arms, table, figures, info), encoding="utf-8"
+        )
         from model.runs.html import write_html_report
 
         files = [
@@ -670,12 +582,13 @@ def compare_scenarios(
             "manifest.json",
         ]
         (staging / "manifest.json").write_text(
-            json.dumps(_manifest(arms, files), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            json.dumps(_manifest(arms, files, info), indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
         )
     return out
 
 
-def _manifest(arms: Sequence[Arm], files: list[str]) -> dict[str, Any]:
+def _manifest(arms: Sequence[Arm], files: list[str], parameters: dict[str, Any]) -> dict[str, Any]:
     from model.files.manifest import header, provenance
 
     return {
@@ -683,6 +596,7 @@ def _manifest(arms: Sequence[Arm], files: list[str]) -> dict[str, Any]:
         "reference": arms[0].scenario.name,
         "seed": arms[0].scenario.seed,
         "replicates": arms[0].scenario.replicates,
+        "parameters": parameters,
         "scenarios": [
             {
                 "name": a.scenario.name,
@@ -692,8 +606,14 @@ def _manifest(arms: Sequence[Arm], files: list[str]) -> dict[str, Any]:
             }
             for a in arms
         ],
-        "statistics": "paired-t 95% CI of per-replicate differences; larger_than_noise = "
-        "Holm-corrected paired test at 5% over the table",
+        "statistics": "paired-t 95% CI of per-replicate differences (common random numbers "
+        "and parameter draws); larger_than_noise = Holm-adjusted p (p_holm) <= "
+        "0.05 over the table; matters = larger_than_noise and |difference| >= "
+        "min_meaningful (per outcome, model/analysis/differences.py OUTCOMES)",
+        "minimum_meaningful": {
+            o.name: {"minimum": o.minimum, "per_year": o.per_year, "reason": o.reason}
+            for o in OUTCOMES.values()
+        },
         **provenance(),
         "files": sorted(files),
     }

@@ -61,7 +61,23 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"ok: {file}: {s.name} ({s.period.start}-{s.period.end}, {len(s.shocks)} shocks, "
             f"{s.replicates} replicates)"
         )
+        _warn_dates([file])
     return BAD_INPUT if failed else 0
+
+
+def _warn_dates(files: Sequence[str]) -> None:
+    """Warn (on stderr, without refusing) where a scenario's title or description
+    disagrees with its dates (model/world/scenario_dates.py)."""
+    from model.world.scenario import ScenarioError
+    from model.world.scenario_dates import date_problems
+
+    for file in files:
+        try:
+            problems = date_problems(file)
+        except ScenarioError:
+            continue  # reported as an error by whoever loads it
+        for problem in problems:
+            print(f"warning: {problem}", file=sys.stderr)
 
 
 def _load_all(files: Sequence[str], replicates: int | None, seed: int | None):
@@ -100,20 +116,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from model.runs.runner import run_scenario
 
     scenarios = _load_all(args.scenarios, args.replicates, args.seed)
+    _warn_dates(args.scenarios)
     destinations = _destinations(scenarios, args.out)
     for destination in destinations:  # refuse before running anything
         check_folder(destination)
+    mode = _parameter_mode(args.parameters)
     for scenario, destination, file in zip(scenarios, destinations, args.scenarios, strict=True):
         run_scenario(
             scenario,
             destination,
             workers=args.workers,
             scheduler=args.scheduler,
-            parameters=args.parameters,
+            parameters=mode,
             scenario_file=file,
         )
-        print(f"{scenario.name}: {scenario.replicates} replicates -> {destination}/report.md")
+        print(
+            f"{scenario.name}: {scenario.replicates} replicates ({mode} parameters) -> "
+            f"{destination}/report.md"
+        )
     return 0
+
+
+def _parameter_mode(requested: str | None) -> str:
+    """``--parameters`` as given, else the default: the calibrated posterior when there is
+    one (said on stderr when there is not)."""
+    from model.runs.runner import default_parameter_mode
+
+    if requested is not None:
+        return requested
+    mode = default_parameter_mode()
+    if mode == "point":
+        print(
+            "note: no calibrated posterior (model/params/calibrated.yaml has no samples): "
+            "using point parameters; the bands show chance alone",
+            file=sys.stderr,
+        )
+    return mode
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -266,8 +304,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from model.analysis.compare import compare_scenarios
+    from model.analysis.compare import compare_scenarios, load_scenarios
 
+    load_scenarios(args.scenarios)  # bad files are refused before any warning
+    _warn_dates(args.scenarios)
     out = compare_scenarios(
         args.scenarios,
         args.out,
@@ -275,6 +315,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         args.scheduler,
         seed=args.seed,
         replicates=args.replicates,
+        parameters=_parameter_mode(args.parameters),
         log=print,
     )
     print(f"comparison -> {out}/report.md")
@@ -369,6 +410,17 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _parameter_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--parameters",
+        choices=("point", "posterior"),
+        default=None,
+        help="posterior (the default when the model is calibrated): each replicate "
+        "draws one calibrated posterior sample, so bands carry parameter "
+        "uncertainty; point: every replicate uses the posterior medians",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asean-sim",
@@ -397,12 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="results folder (default results/<name>; with several scenarios, a parent folder)",
     )
     _executor_options(p)
-    p.add_argument(
-        "--parameters",
-        choices=("point", "posterior"),
-        default="point",
-        help="calibrated point estimates, or one posterior draw per replicate",
-    )
+    _parameter_option(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
@@ -415,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=_seed, help="common root seed (default: the first scenario's)")
     _executor_options(p)
+    _parameter_option(p)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("sweep", help="sensitivity of outcomes to the scenario's levers (SALib)")

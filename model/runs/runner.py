@@ -37,6 +37,14 @@ def parameter_draw(mode: str) -> tuple[ParameterDraw, dict]:
     return PointDraw(params), {"mode": "point", "source": source, "values": params.as_dict()}
 
 
+def default_parameter_mode() -> str:
+    """What `run` and `compare` use without ``--parameters``: ``posterior`` (so every band
+    carries parameter uncertainty), or ``point`` when there is no calibrated posterior."""
+    from model.world.posterior import has_posterior
+
+    return "posterior" if has_posterior() else "point"
+
+
 def run_scenario(
     scenario: Scenario,
     out: Path,
