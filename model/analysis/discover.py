@@ -112,8 +112,9 @@ def read_sweep(folder: str | Path, column: str) -> Sweep:
     values = samples[column].to_numpy(dtype=float)
     if not np.isfinite(values).all() or (values < 0).any() or (values > 1).any():
         raise DiscoverError(f"{samples_path}: column {column} must be shares in [0, 1]")
+    order = [c for c in samples.columns if c in levers]  # the sweep's order, not the JSON's
     return Sweep(
-        folder, manifest, samples, {k: (float(v[0]), float(v[1])) for k, v in levers.items()}
+        folder, manifest, samples, {k: (float(levers[k][0]), float(levers[k][1])) for k in order}
     )
 
 

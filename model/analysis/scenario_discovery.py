@@ -83,7 +83,7 @@ def find_boxes(
     if len(y) != len(x):
         raise ValueError(f"{len(y)} labels for {len(x)} points")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore")  # its pandas deprecations are not the user's
         finder = prim.Prim(x, y, peel_alpha=peel_alpha, paste_alpha=peel_alpha, mass_min=mass_min)
         box = finder.find_box()
     columns = ["id", "coverage", "density", "mass", "res_dim", "n", "k"]
