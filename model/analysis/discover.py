@@ -28,7 +28,6 @@ from model.analysis.scenario_discovery import (
     choose,
     condition,
     find_boxes,
-    in_box,
     load_prim,
 )
 from model.vocabulary import InputError, UsageError
@@ -192,7 +191,6 @@ def run_discover(
                 threshold,
                 min_density,
                 box,
-                int(in_box(x, table).sum()),
             ),
             encoding="utf-8",
         )
@@ -254,15 +252,19 @@ def tradeoff_figure(
         lw=1,
         label=f"share of cases among all points ({found.base_rate:.0%})",
     )
-    for _, s in steps.iloc[:: max(1, len(steps) // 8)].iterrows():
-        left.annotate(
-            str(int(s["id"])),
-            (s["coverage"], s["density"]),
-            fontsize=7,
-            xytext=(4, -9),
-            textcoords="offset points",
-            color="0.3",
-        )
+    shown: list[tuple[float, float]] = []  # label boxes at least 0.05 apart, not all
+    for _, s in steps.iloc[::-1].iterrows():
+        where = (float(s["coverage"]), float(s["density"]))
+        if all(np.hypot(where[0] - a, where[1] - b) >= 0.05 for a, b in shown):
+            shown.append(where)
+            left.annotate(
+                str(int(s["id"])),
+                where,
+                fontsize=7,
+                xytext=(5, -3),
+                textcoords="offset points",
+                color="0.3",
+            )
     left.set_xlim(-0.02, 1.05)
     left.set_ylim(0, 1.05)
     left.set_xlabel("coverage: share of all cases inside the box")
@@ -321,7 +323,6 @@ def discover_report(
     threshold: float,
     min_density: float,
     box: int | None,
-    inside: int,
 ) -> str:
     """report.md: the chosen box in words, its levers, the trade-off and the caveats."""
     column, what, short = OUTCOMES[outcome]
@@ -345,9 +346,9 @@ def discover_report(
             f"**{short[0].upper() + short[1:]} happens in {chosen['density']:.0%} of the sampled "
             f"points where {' and '.join(conditions)}, and those points hold "
             f"{chosen['coverage']:.0%} of all such points.** The box holds "
-            f"{int(chosen['n'])} points ({chosen['mass']:.0%} of the sample; {inside} by its "
-            f"limits); the other levers are free over their sweep ranges. Outside the box, "
-            f"{_outside_rate(found, chosen):.0%} of the points are cases.",
+            f"{int(chosen['n'])} points ({chosen['mass']:.0%} of the sample); the other "
+            "levers are free over their sweep ranges. Outside the box, "
+            f"{_share(_outside_rate(found, chosen))} of the points are cases.",
             "",
         ]
     else:
@@ -366,6 +367,15 @@ def discover_report(
         f"Chosen: box {step} of {len(found.trajectory)} on the peeling trajectory, {how}.",
         "",
     ]
+    if found.base_rate < MASS_MIN:
+        ceiling = found.cases / (MASS_MIN * found.points)
+        lines += [
+            f"Cases are rare ({_share(found.base_rate)} of the points) and PRIM stops at a box "
+            f"of {MASS_MIN:.0%} of the points, so no box can be denser than about "
+            f"{min(1.0, ceiling):.0%}: a lower `--threshold` asks a question the sample can "
+            "answer with a denser box.",
+            "",
+        ]
     lines += ["| lever | sweep range | box | quasi-p |", "|---|---|---|---|"]
     for _, r in table.iterrows():
         rng_text = f"[{r['range_low']:g}, {r['range_high']:g}]"
@@ -434,6 +444,12 @@ def _quasi_p(row: pd.Series) -> float:
     """The larger quasi-p of a lever's restricted sides (the weaker restriction)."""
     values = [v for v in (row["quasi_p_low"], row["quasi_p_high"]) if np.isfinite(v)]
     return max(values) if values else float("nan")
+
+
+def _share(value: float) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return "< 1%" if 0 < value < 0.005 else f"{value:.0%}"
 
 
 def _outside_rate(found: Discovery, chosen: pd.Series) -> float:

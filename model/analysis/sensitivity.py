@@ -211,6 +211,12 @@ def index_noise(
 
 
 # --- reading the indices -----------------------------------------------------------------
+def fmt(value: float, digits: int = 2) -> str:
+    """A number to ``digits`` decimals, never as ``-0.00``."""
+    text = f"{value:.{digits}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
 @dataclass(frozen=True)
 class Reading:
     """What one outcome's indices can and cannot say: the checks of the module docstring."""
@@ -218,7 +224,7 @@ class Reading:
     outcome: str
     noise_share: float
     index_noise: float
-    median_conf: float
+    widest_conf: float
     undefined: int  # points where the outcome has no value (e.g. no summit text at all)
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
@@ -246,7 +252,7 @@ def read_indices(
         if top[key] - top[conf] <= 0:
             found.append(
                 f"{label}: even the largest index ({top['lever']} {key} = "
-                f"{top[key]:.2f} ± {top[conf]:.2f}) is within its 95% interval of "
+                f"{fmt(top[key])} ± {fmt(top[conf])}) is within its 95% interval of "
                 f"zero at N = {n}: no lever's effect can be told from noise"
             )
         if np.isfinite(share) and share > NOISE_SHARE_WARNING:
@@ -255,8 +261,10 @@ def read_indices(
                 "noise; more --replicates per point would sharpen the indices"
             )
     if method == "sobol":
-        for _, row in indices[indices["S1"] < 0].iterrows():
-            text = f"S1 of {row['lever']} on {label} is {row['S1']:.3f} ± {row['S1_conf']:.3f}"
+        for _, row in indices[indices["S1"] < -0.0005].iterrows():  # shown as negative
+            text = (
+                f"S1 of {row['lever']} on {label} is {fmt(row['S1'], 3)} ± {fmt(row['S1_conf'], 3)}"
+            )
             if row["S1"] + row["S1_conf"] >= 0:
                 notes.append(
                     f"{text}: negative only by estimation noise (a true S1 is never "
@@ -267,5 +275,5 @@ def read_indices(
                     f"{text}: negative beyond its interval, so the estimator is "
                     "unstable at this N; use a larger --n"
                 )
-    median = float(indices[conf].median()) if indices[conf].notna().any() else float("nan")
-    return Reading(outcome, share, noise, median, undefined, tuple(found), tuple(notes))
+    widest = float(indices[conf].max()) if indices[conf].notna().any() else float("nan")
+    return Reading(outcome, share, noise, widest, undefined, tuple(found), tuple(notes))

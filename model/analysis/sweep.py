@@ -42,6 +42,7 @@ from model.analysis.sensitivity import (
     analyze,
     block_size,
     check_n,
+    fmt,
     index_noise,
     main_index,
     noise_share,
@@ -369,14 +370,14 @@ def run_sweep(
 
 # --- figure, report and manifest -------------------------------------------------------------
 def noise_frame(result: SweepResult) -> pd.DataFrame:
-    """noise.csv: per outcome, the noise share, the index noise and the median interval."""
+    """noise.csv: per outcome, the noise share, the index noise and the widest interval."""
     _, conf = main_index(result.method)
     return pd.DataFrame(
         [
-            (r.outcome, r.noise_share, r.index_noise, r.median_conf, r.undefined)
+            (r.outcome, r.noise_share, r.index_noise, r.widest_conf, r.undefined)
             for r in result.readings
         ],
-        columns=["outcome", "noise_share", "index_noise", f"median_{conf}", "undefined_points"],
+        columns=["outcome", "noise_share", "index_noise", f"widest_{conf}", "undefined_points"],
     )
 
 
@@ -446,7 +447,7 @@ def indices_figure(result: SweepResult, path: Path, title: str) -> Path:
             ax.text(0.5, 0.5, "no variation", transform=ax.transAxes, ha="center")
         ax.set_title(outcome.replace("_", " "), fontsize=10)
         ax.set_yticks(y, names, fontsize=8)
-        ax.invert_yaxis()
+    axes.flat[0].invert_yaxis()  # once: the panels share the axis (first lever on top)
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -497,12 +498,14 @@ def _ranking(result: SweepResult, outcome: str) -> str:
     parts = []
     for _, r in rows.iterrows():
         clear = r[key] - r[conf] > 0
-        parts.append(f"{r['lever']} {r[key]:.2f} ± {r[conf]:.2f}" + ("" if clear else " (≈0)"))
+        parts.append(f"{r['lever']} {fmt(r[key])} ± {fmt(r[conf])}" + ("" if clear else " (≈0)"))
     return f"- **{outcome}**: " + "; ".join(parts)
 
 
 def _pct(value: float) -> str:
-    return "n/a" if not np.isfinite(value) else f"{value:.0%}"
+    if not np.isfinite(value):
+        return "n/a"
+    return "< 1%" if 0 < value < 0.005 else f"{value:.0%}"
 
 
 def _num(value: float) -> str:
@@ -527,8 +530,8 @@ def noise_section(result: SweepResult) -> list[str]:
         "again: the indices are computed on two independent halves of the replicates and "
         "this is half their rms difference. An index below about twice it (the grey band "
         "in the figure) cannot be told from zero.",
-        f"- **median ±**: the median 95% bootstrap half-width of {key}, the sampling error "
-        f"from the N = {result.n} points; it falls as 1/√N.",
+        f"- **widest ±**: the widest 95% bootstrap half-width of {key} over the levers, the "
+        f"sampling error from the N = {result.n} points; it falls as 1/√N.",
         "",
     ]
     if k < 2:
@@ -537,11 +540,11 @@ def noise_section(result: SweepResult) -> list[str]:
             "estimated (n/a below); use --replicates 2 or more.",
             "",
         ]
-    lines += ["| outcome | noise share | index noise | median ± |", "|---|---|---|---|"]
+    lines += ["| outcome | noise share | index noise | widest ± |", "|---|---|---|---|"]
     for r in result.readings:
         lines.append(
             f"| {r.outcome} | {_pct(r.noise_share)} | {_num(r.index_noise)} | "
-            f"{_num(r.median_conf)} |"
+            f"{_num(r.widest_conf)} |"
         )
     return [*lines, ""]
 
