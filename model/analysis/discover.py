@@ -23,7 +23,10 @@ import pandas as pd
 from model.analysis.scenario_discovery import (
     MASS_MIN,
     PEEL_ALPHA,
+    QUASI_P,
+    BoxStats,
     Discovery,
+    box_stats,
     box_table,
     choose,
     condition,
@@ -170,6 +173,7 @@ def run_discover(
         )
     step = choose(found, min_density) if box is None else box
     table = box_table(found, step)
+    simple = box_stats(x, cases, table, "kept") if table["kept"].any() else None
     with replace_folder(destination) as staging:
         table.to_csv(staging / "box.csv", index=False, float_format="%.6g")
         found.trajectory.to_csv(staging / "trajectory.csv", index=False, float_format="%.6g")
@@ -180,18 +184,10 @@ def run_discover(
             staging / "figures" / "tradeoff.png",
             OUTCOMES[outcome][2],
             threshold,
+            simple,
         )
         (staging / "report.md").write_text(
-            discover_report(
-                data,
-                found,
-                step,
-                table,
-                outcome,
-                threshold,
-                min_density,
-                box,
-            ),
+            discover_report(data, found, step, table, simple, outcome, threshold, min_density, box),
             encoding="utf-8",
         )
         manifest = discover_manifest(data, outcome, threshold, min_density, box, step)
@@ -203,11 +199,18 @@ def run_discover(
 
 # --- figure, report and manifest -----------------------------------------------------------
 def tradeoff_figure(
-    found: Discovery, step: int, table: pd.DataFrame, path: Path, what: str, threshold: float
+    found: Discovery,
+    step: int,
+    table: pd.DataFrame,
+    path: Path,
+    what: str,
+    threshold: float,
+    simple: BoxStats | None = None,
 ) -> Path:
     """Left: every box of the peeling trajectory by coverage and density (colour: how
-    many levers it restricts), the chosen one ringed. Right: the chosen box's range of
-    each lever within the sweep's range."""
+    many levers it restricts), the chosen one ringed and the box without its weak
+    restrictions marked. Right: the chosen box's range of each lever within the sweep's
+    range (dark: a clear restriction, light: a weak one, grey: free)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -245,6 +248,16 @@ def tradeoff_figure(
         zorder=4,
         label=f"chosen box {step}",
     )
+    if simple is not None and (simple.n, simple.k) != (int(chosen["n"]), int(chosen["k"])):
+        left.scatter(
+            [simple.coverage],
+            [simple.density],
+            marker="D",
+            s=50,
+            color="#D55E00",
+            zorder=4,
+            label="the same without its weak restrictions",
+        )
     left.axhline(
         found.base_rate,
         color="0.4",
@@ -283,10 +296,12 @@ def tradeoff_figure(
     low = ((table["low"] - table["range_low"]) / span).clip(0, 1)
     high = ((table["high"] - table["range_low"]) / span).clip(0, 1)
     right.barh(ypos, 1.0, color="0.9", height=0.6, label="sweep range")
-    colours = np.where(table["restricted"], "#0072B2", "0.65")
+    colours = np.where(table["kept"], "#0072B2", np.where(table["restricted"], "#9ECAE9", "0.65"))
     right.barh(ypos, high - low, left=low, color=colours, height=0.6)
     for i, row in table.iterrows():
-        label = condition(row) if row["restricted"] else "free"
+        label = "free" if not row["restricted"] else condition(row)
+        if row["restricted"] and not row["kept"]:
+            label += " (weak)"
         right.text(1.02, i, label, va="center", fontsize=8)
     right.set_yticks(
         ypos,
@@ -297,9 +312,12 @@ def tradeoff_figure(
     right.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"], fontsize=8)
     right.set_xlabel("position in the lever's sweep range")
     right.invert_yaxis()
+    simpler = ""
+    if simple is not None and (simple.n, simple.k) != (int(chosen["n"]), int(chosen["k"])):
+        simpler = f"\nwithout its weak restrictions: {simple.density:.0%}, {simple.coverage:.0%}"
     right.set_title(
         f"Box {step}: density {chosen['density']:.0%}, coverage "
-        f"{chosen['coverage']:.0%}, {int(chosen['n'])} points",
+        f"{chosen['coverage']:.0%}, {int(chosen['n'])} points{simpler}",
         fontsize=9,
     )
     for side in ("top", "right"):
@@ -319,6 +337,7 @@ def discover_report(
     found: Discovery,
     step: int,
     table: pd.DataFrame,
+    simple: BoxStats | None,
     outcome: str,
     threshold: float,
     min_density: float,
@@ -341,14 +360,37 @@ def discover_report(
         f"{threshold:g}): {found.cases} of {found.points} points ({found.base_rate:.0%}).",
         "",
     ]
-    if conditions:
+    kept = table[table["kept"]]
+    weak = [r["lever"] for _, r in restricted.iterrows() if not r["kept"]]
+    lead = short[0].upper() + short[1:]
+    if simple is not None:
         lines += [
-            f"**{short[0].upper() + short[1:]} happens in {chosen['density']:.0%} of the sampled "
-            f"points where {' and '.join(conditions)}, and those points hold "
-            f"{chosen['coverage']:.0%} of all such points.** The box holds "
-            f"{int(chosen['n'])} points ({chosen['mass']:.0%} of the sample); the other "
-            "levers are free over their sweep ranges. Outside the box, "
-            f"{_share(_outside_rate(found, chosen))} of the points are cases.",
+            f"**{lead} happens in {simple.density:.0%} of the sampled points where "
+            f"{' and '.join(condition(r) for _, r in kept.iterrows())}, and those points "
+            f"hold {simple.coverage:.0%} of all such points.** They are {simple.n} points "
+            f"({simple.mass:.0%} of the sample); the other levers are free over their sweep "
+            f"ranges. Outside these ranges, {_share(_rate_outside(found, simple.n, simple.k))} "
+            "of the points are cases.",
+            "",
+        ]
+        if weak:
+            lines += [
+                f"PRIM's box {step} also restricts "
+                + " and ".join(condition(r) for _, r in restricted.iterrows() if not r["kept"])
+                + f" (weak: quasi-p above {QUASI_P}, see below); with "
+                + ("it" if len(weak) == 1 else "them")
+                + f" its density is {chosen['density']:.0%} and its coverage "
+                f"{chosen['coverage']:.0%}, so the sentence above leaves "
+                + ("it" if len(weak) == 1 else "them")
+                + " out.",
+                "",
+            ]
+    elif conditions:
+        lines += [
+            f"PRIM's box {step} ({' and '.join(conditions)}) holds {lead.lower()} in "
+            f"{chosen['density']:.0%} of its points and {chosen['coverage']:.0%} of all such "
+            f"points, but none of its restrictions is clear of noise (every quasi-p is above "
+            f"{QUASI_P}): no lever range reliably leads to {short}.",
             "",
         ]
     else:
@@ -381,18 +423,12 @@ def discover_report(
         rng_text = f"[{r['range_low']:g}, {r['range_high']:g}]"
         box_text = condition(r) if r["restricted"] else "free"
         lines.append(f"| `{r['lever']}` | {rng_text} | {box_text} | {_p(_quasi_p(r))} |")
-    weak = [r["lever"] for _, r in restricted.iterrows() if _quasi_p(r) > 0.05]
     lines += [
         "",
         "The quasi-p-value of a restriction (Bryant and Lempert 2010) is a one-sided "
         "binomial test: how likely a box this dense would be if that restriction were "
-        "dropped. Above 0.05 the restriction may be noise.",
+        f"dropped. Above {QUASI_P} the restriction may be noise (`kept` is false in box.csv).",
     ]
-    if weak:
-        lines += [
-            f"Here that is the case for {', '.join(f'`{w}`' for w in weak)}: the "
-            "box may hold as well without " + ("it." if len(weak) == 1 else "them.")
-        ]
     lines += [
         "",
         "## The trade-off",
@@ -452,9 +488,9 @@ def _share(value: float) -> str:
     return "< 1%" if 0 < value < 0.005 else f"{value:.0%}"
 
 
-def _outside_rate(found: Discovery, chosen: pd.Series) -> float:
-    outside = found.points - int(chosen["n"])
-    return (found.cases - int(chosen["k"])) / outside if outside else float("nan")
+def _rate_outside(found: Discovery, n: int, k: int) -> float:
+    outside = found.points - n
+    return (found.cases - k) / outside if outside else float("nan")
 
 
 def discover_manifest(

@@ -34,6 +34,9 @@ MASS_MIN = 0.05
 """PRIM stops peeling when the box would hold less than this share of the points."""
 PEEL_ALPHA = 0.05
 """The share of the box's points one peel removes."""
+QUASI_P = 0.05
+"""A restriction whose quasi-p-value is above this is weak (it may be noise): the report
+leads with the box without it."""
 
 
 def load_prim():
@@ -140,13 +143,38 @@ def box_table(found: Discovery, step: int) -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows)
     frame.insert(1, "restricted", frame["restricted_low"] | frame["restricted_high"])
+    weakest = frame[["quasi_p_low", "quasi_p_high"]].max(axis=1)  # NaN sides are free
+    frame.insert(2, "kept", frame["restricted"] & (weakest <= QUASI_P))
     return frame
 
 
-def in_box(x: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
-    """Which points lie in the box (all limits inclusive, as PRIM draws them)."""
+@dataclass(frozen=True)
+class BoxStats:
+    """A box's points, cases, density, coverage and mass over the sample."""
+
+    n: int
+    k: int
+    density: float
+    coverage: float
+    mass: float
+
+
+def box_stats(
+    x: pd.DataFrame, cases: np.ndarray, table: pd.DataFrame, column: str = "restricted"
+) -> BoxStats:
+    """Density, coverage and mass of the box ``table`` describes (``column``: which
+    restrictions apply; ``kept`` gives the box without its weak restrictions)."""
+    inside = in_box(x, table, column)
+    cases = np.asarray(cases, dtype=bool)
+    n, k = int(inside.sum()), int(cases[inside].sum())
+    return BoxStats(n, k, k / n if n else float("nan"), k / max(1, int(cases.sum())), n / len(x))
+
+
+def in_box(x: pd.DataFrame, table: pd.DataFrame, column: str = "restricted") -> np.ndarray:
+    """Which points lie in the box (all limits inclusive, as PRIM draws them), applying
+    the restrictions flagged in ``column`` (``kept``: the simplified box)."""
     inside = np.ones(len(x), dtype=bool)
-    for _, row in table[table["restricted"]].iterrows():
+    for _, row in table[table[column]].iterrows():
         inside &= (x[row["lever"]] >= row["low"]).to_numpy()
         inside &= (x[row["lever"]] <= row["high"]).to_numpy()
     return inside
