@@ -75,6 +75,7 @@ def test_prim_recovers_a_known_box_on_a_synthetic_function():
     assert found.trajectory.iloc[step]["density"] >= 0.95
     table = box_table(found, step).set_index("lever")
     assert list(table["restricted"]) == [True, True, False]
+    assert list(table["kept"]) == [True, True, False]  # both clear of noise (quasi-p)
     assert table.loc["x1", "restricted_low"] and not table.loc["x1", "restricted_high"]
     assert table.loc["x2", "restricted_high"] and not table.loc["x2", "restricted_low"]
     assert abs(table.loc["x1", "low"] - 0.6) < 0.05

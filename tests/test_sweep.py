@@ -17,6 +17,7 @@ from model.analysis.sensitivity import (
 )
 from model.analysis.sweep import (
     OUTCOMES,
+    REPLICATES,
     Problem,
     analyze,
     block_size,
@@ -203,6 +204,9 @@ def test_sobol_refuses_an_n_that_is_not_a_power_of_two_and_writes_nothing(tiny, 
     assert not out.exists() and list(tmp_path.iterdir()) == [tiny]
     assert main(["sweep", str(tiny), "--n", "8", "--replicates", "65", "--out", str(out)]) == 2
     assert "1 to 64 replicates" in capsys.readouterr().err and not out.exists()
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    assert f"default {REPLICATES};" in " ".join(capsys.readouterr().out.split())
     with pytest.raises(SweepError, match="power of two"):
         sample(ISHIGAMI, "sobol", 24, seed=0)
     assert check_n("morris", 10) == []  # Morris takes any N

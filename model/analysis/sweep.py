@@ -298,7 +298,7 @@ def run_sweep(
     scheduler: str | None = None,
     seed: int | None = None,
     progress: bool | None = None,
-    replicates: int = REPLICATES,
+    replicates: int | None = None,
     warn: Callable[[str], None] = _stderr,
 ) -> Path:
     """``asean-sim sweep``: run the sweep and write its folder atomically (under the rule
@@ -315,6 +315,7 @@ def run_sweep(
     from model.runs.runner import parameter_draw
     from model.world.scenario import load_scenario
 
+    replicates = REPLICATES if replicates is None else replicates
     check_n(method, n)  # refused before the scenario is read or a folder is touched
     check_replicates(replicates)
     scenario = load_scenario(path)

@@ -410,7 +410,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--replicates",
         type=_positive,
-        default=16,
         help="replicates averaged at each sampled point (1-64, default 16; the "
         "scenario's own replicates are not used)",
     )
