@@ -8,6 +8,11 @@ model/files/safe_output.py: ``figures/tradeoff.png`` (the coverage-density trade
 the peeling trajectory, and the chosen box's lever ranges), ``box.csv`` (the chosen
 box), ``trajectory.csv`` (every step of the trajectory), ``report.md`` (in words) and
 ``manifest.json``.
+
+The report leads with a sentence in words. A restriction whose quasi-p-value is above
+0.05 is weak (it may be noise); the sentence leaves the weak ones out when the box
+loses little density without them (SIMPLER_LOSS) and keeps them, saying so, when they
+matter together.
 """
 
 from __future__ import annotations
@@ -51,6 +56,9 @@ OUTCOMES = {
 """``--outcome`` choice: (the sweep's column, what it is, a short name for sentences)."""
 THRESHOLD = 0.5
 MIN_DENSITY = 0.8
+SIMPLER_LOSS = 0.05
+"""The report leads with the box without its weak restrictions when that loses at most
+this much density; otherwise the weak restrictions matter together and stay."""
 FILES = ("box.csv", "trajectory.csv", "figures/tradeoff.png", "report.md", "manifest.json")
 
 
@@ -363,26 +371,40 @@ def discover_report(
     kept = table[table["kept"]]
     weak = [r["lever"] for _, r in restricted.iterrows() if not r["kept"]]
     lead = short[0].upper() + short[1:]
+    full = BoxStats(
+        int(chosen["n"]),
+        int(chosen["k"]),
+        float(chosen["density"]),
+        float(chosen["coverage"]),
+        float(chosen["mass"]),
+    )
+    simpler = simple is not None and simple.density >= full.density - SIMPLER_LOSS
     if simple is not None:
+        lead_box, lead_rows = (simple, kept) if simpler else (full, restricted)
         lines += [
-            f"**{lead} happens in {simple.density:.0%} of the sampled points where "
-            f"{' and '.join(condition(r) for _, r in kept.iterrows())}, and those points "
-            f"hold {simple.coverage:.0%} of all such points.** They are {simple.n} points "
-            f"({simple.mass:.0%} of the sample); the other levers are free over their sweep "
-            f"ranges. Outside these ranges, {_share(_rate_outside(found, simple.n, simple.k))} "
-            "of the points are cases.",
+            f"**{lead} happens in {lead_box.density:.0%} of the sampled points where "
+            f"{' and '.join(condition(r) for _, r in lead_rows.iterrows())}, and those points "
+            f"hold {lead_box.coverage:.0%} of all such points.** They are {lead_box.n} points "
+            f"({lead_box.mass:.0%} of the sample); the other levers are free over their sweep "
+            "ranges. Outside these ranges, "
+            f"{_share(_rate_outside(found, lead_box.n, lead_box.k))} of the points are cases.",
             "",
         ]
-        if weak:
+        them = "it" if len(weak) == 1 else "them"
+        weak_text = " and ".join(condition(r) for _, r in restricted.iterrows() if not r["kept"])
+        if weak and simpler:
             lines += [
-                f"PRIM's box {step} also restricts "
-                + " and ".join(condition(r) for _, r in restricted.iterrows() if not r["kept"])
-                + f" (weak: quasi-p above {QUASI_P}, see below); with "
-                + ("it" if len(weak) == 1 else "them")
-                + f" its density is {chosen['density']:.0%} and its coverage "
-                f"{chosen['coverage']:.0%}, so the sentence above leaves "
-                + ("it" if len(weak) == 1 else "them")
-                + " out.",
+                f"PRIM's box {step} also restricts {weak_text} (weak: quasi-p above {QUASI_P}, "
+                f"see below); with {them} its density is {full.density:.0%} and its coverage "
+                f"{full.coverage:.0%}, so the sentence above leaves {them} out.",
+                "",
+            ]
+        elif weak:
+            lines += [
+                f"Of these, {weak_text} {'is' if len(weak) == 1 else 'are'} weak one by one "
+                f"(quasi-p above {QUASI_P}), but without {them} the density falls to "
+                f"{simple.density:.0%} (coverage {simple.coverage:.0%}): together they matter, "
+                "so the sentence above keeps them.",
                 "",
             ]
     elif conditions:
@@ -409,8 +431,8 @@ def discover_report(
         f"Chosen: box {step} of {len(found.trajectory)} on the peeling trajectory, {how}.",
         "",
     ]
-    if found.base_rate < MASS_MIN:
-        ceiling = found.cases / (MASS_MIN * found.points)
+    ceiling = found.cases / (MASS_MIN * found.points)
+    if ceiling < min_density:
         lines += [
             f"Cases are rare ({_share(found.base_rate)} of the points) and PRIM stops at a box "
             f"of {MASS_MIN:.0%} of the points, so no box can be denser than about "
