@@ -385,8 +385,13 @@ def discover_report(
             f"**{lead} happens in {lead_box.density:.0%} of the sampled points where "
             f"{' and '.join(condition(r) for _, r in lead_rows.iterrows())}, and those points "
             f"hold {lead_box.coverage:.0%} of all such points.** They are {lead_box.n} points "
-            f"({lead_box.mass:.0%} of the sample); the other levers are free over their sweep "
-            "ranges. Outside these ranges, "
+            f"({lead_box.mass:.0%} of the sample)"
+            + (
+                "; the other levers are free over their sweep ranges"
+                if len(lead_rows) < len(table)
+                else ""
+            )
+            + ". Outside these ranges, "
             f"{_share(_rate_outside(found, lead_box.n, lead_box.k))} of the points are cases.",
             "",
         ]
@@ -485,6 +490,9 @@ def discover_report(
         f"- Each point's share is a mean over {k} replicate(s), so points near the "
         f"threshold are labelled partly by chance; the sweep's report gives the noise "
         "share of each outcome.",
+        "- Density and coverage are measured on the very points PRIM peeled, so the last, "
+        "smallest boxes of the trajectory flatter themselves; a box with fewer restrictions "
+        "earlier on the trajectory is the safer reading.",
         "- The box's limits are the outermost sampled values inside it: the true edge "
         "lies between them and the nearest point outside.",
         f"- The points are the sweep's {m.get('method')} design (Sobol': every row of "
