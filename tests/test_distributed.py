@@ -22,14 +22,22 @@ sweep:
 shocks:
   - {at: 2026Q3, type: nuclear_test}
 """
-FILES = ("timeseries.csv", "members.csv", "statements.csv", "events.csv", "summary.csv",
-         "manifest.json", "report.md")
+FILES = (
+    "timeseries.csv",
+    "members.csv",
+    "statements.csv",
+    "events.csv",
+    "summary.csv",
+    "manifest.json",
+    "report.md",
+)
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local:
         yield local.scheduler_address
 
 
@@ -44,12 +52,13 @@ def test_ensemble_on_a_cluster_is_byte_identical(cluster, scenario, tmp_path):
     run_scenario(scenario, tmp_path / "local", workers=1)  # 40 replicates: three chunks
     run_scenario(scenario, tmp_path / "dask", scheduler=cluster)
     for name in FILES:
-        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name
-                                                           ).read_bytes(), name
+        assert (tmp_path / "dask" / name).read_bytes() == (
+            tmp_path / "local" / name
+        ).read_bytes(), name
 
 
 def test_sweep_on_a_cluster_is_identical(cluster, scenario):
-    local = sweep(scenario, "sobol", 40, workers=1)  # 160 runs: three tasks
-    remote = sweep(scenario, "sobol", 40, scheduler=cluster)
+    local = sweep(scenario, "sobol", 8, replicates=4, workers=1)  # 32 points: two tasks
+    remote = sweep(scenario, "sobol", 8, replicates=4, scheduler=cluster)
     pd.testing.assert_frame_equal(local.samples, remote.samples, check_exact=True)
     pd.testing.assert_frame_equal(local.indices, remote.indices, check_exact=True)

@@ -3,24 +3,28 @@
 The levers and their ranges come from the scenario's ``sweep:`` mapping when it has
 one, else every lever over its documented range (model/world/levers.py). SALib draws the
 samples (Saltelli's scheme for Sobol' indices, trajectories for Morris' elementary
-effects) and computes the indices with bootstrap confidence intervals.
+effects); model/analysis/sensitivity.py computes the indices and says how far they can
+be trusted. This module runs the points and writes the folder, figure and report.
 
-The model is stochastic, so each run's noise would otherwise leak into every lever's
-index. Runs are therefore given common random numbers by block: all runs built from
-one base sample (Sobol': the rows A, AB_1..AB_D, B of one base point; Morris: the
-points of one trajectory) share one seed, so the differences the estimators take
-between them reflect only the levers. Blocks use different seeds, so noise still
-enters the outcome's total variance: the indices are shares of all the variance, and
-``1 - sum(ST)`` bounds what the noise and the levers' interactions with it explain.
+Each sampled point is run ``replicates`` times on the batched engine
+(model/world/batched.py: K replicates cost about as much as one) and its outcomes are
+the replicates' means, so a point's value is not one run's luck. Points get common
+random numbers by block: all points built from one base sample (Sobol': the rows A,
+AB_1..AB_D, B of one base point; Morris: the points of one trajectory) are run as block
+``b`` of an ensemble with the sweep's seed, so they share every random stream and the
+differences the estimators take between them reflect only the levers. Blocks use
+different streams, so noise still enters the outcome's variance: the report gives the
+share of it that is replicate noise and how much the indices move with it.
 
 Each run is reduced to a few scalar outcomes inside the worker (no events or
-agent-level rows leave it), so a 10,000-run sweep holds only a (runs x outcomes) array.
+agent-level rows leave it), so a 10,000-point sweep holds only a (points x K x outcomes)
+array.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,23 +33,48 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.runs.ensemble import run_replicate
+from model.analysis.sensitivity import (
+    METHODS,
+    MIN_N,
+    Problem,
+    Reading,
+    SweepError,
+    analyze,
+    block_size,
+    check_n,
+    fmt,
+    index_noise,
+    main_index,
+    noise_share,
+    point_means,
+    read_indices,
+    sample,
+)
 from model.runs.executors import run_ordered
-from model.vocabulary import GRAVE, METRICS, InputError
+from model.vocabulary import GRAVE, METRICS
 from model.world.levers import LEVERS
 from model.world.replicate import ParameterDraw, ReplicateResult
 from model.world.scenario import Scenario
 
-METHODS = ("sobol", "morris")
-RUNS_PER_TASK = 64
-"""Sweep runs per task sent to a worker (each run is a few milliseconds)."""
-MORRIS_LEVELS = 4
-CONF_LEVEL = 0.95
-RESAMPLES = 200
+__all__ = [
+    "METHODS",
+    "OUTCOMES",
+    "Problem",
+    "SweepError",
+    "analyze",
+    "block_size",
+    "lever_problem",
+    "run_sweep",
+    "sample",
+    "sweep",
+]
 
-
-class SweepError(InputError):
-    """A sweep request that cannot be run (unknown method, too few samples)."""
+POINTS_PER_TASK = 16
+"""Sampled points per task sent to a worker (each is one batched block, ~0.05 s)."""
+REPLICATES = 16
+"""Default replicates per point: a batched block of 16 costs about what one run of the
+per-replicate engine does, and averages away most of a point's noise."""
+WELCOMING = 0
 
 
 # --- outcomes: what each run is reduced to ---------------------------------------------
@@ -53,16 +82,28 @@ def _summits(result: ReplicateResult) -> list[tuple]:
     return [s for s in result.statements if s[1] == "summit"]
 
 
+def mean_tone(result: ReplicateResult) -> float:
+    """Mean tone (0 welcomes .. 4 grave concern) of the period's summit texts (NaN if none)."""
+    tones = [s[3] for s in _summits(result) if s[3] is not None]
+    return float(np.mean(tones)) if tones else float("nan")
+
+
 def grave_share(result: ReplicateResult) -> float:
-    """Share of the period's summit statements with grave-concern language (tone 4)."""
+    """Share of the period's summits whose statement has grave-concern language (tone 4)."""
     summits = _summits(result)
     return sum(s[3] == GRAVE for s in summits) / max(1, len(summits))
 
 
-def discord_share(result: ReplicateResult) -> float:
-    """Share of summits where ASEAN could not speak by consensus (split or no text)."""
+def split_or_none_share(result: ReplicateResult) -> float:
+    """Share of summits where ASEAN could not speak by consensus (a split or no text)."""
     summits = _summits(result)
     return sum(s[4] != "consensus" for s in summits) / max(1, len(summits))
+
+
+def welcoming_share(result: ReplicateResult) -> float:
+    """Share of summits whose statement welcomes engagement or summits (tone 0)."""
+    summits = _summits(result)
+    return sum(s[3] == WELCOMING for s in summits) / max(1, len(summits))
 
 
 def _per_year(result: ReplicateResult, total: float) -> float:
@@ -90,27 +131,23 @@ def final_engagement(result: ReplicateResult) -> float:
 
 
 OUTCOMES: dict[str, Callable[[ReplicateResult], float]] = {
-    f.__name__: f for f in (grave_share, discord_share, exchanges_per_year,
-                            provocations_per_year, final_pressure, final_engagement)
+    f.__name__: f
+    for f in (
+        mean_tone,
+        grave_share,
+        split_or_none_share,
+        welcoming_share,
+        exchanges_per_year,
+        provocations_per_year,
+        final_pressure,
+        final_engagement,
+    )
 }
 
 
 def reduce_result(result: ReplicateResult) -> np.ndarray:
     """One run's outcomes, in OUTCOMES order."""
     return np.array([f(result) for f in OUTCOMES.values()])
-
-
-# --- the problem and SALib ---------------------------------------------------------------
-@dataclass(frozen=True)
-class Problem:
-    """The levers swept and their ranges, in SALib's terms."""
-
-    names: tuple[str, ...]
-    bounds: tuple[tuple[float, float], ...]
-
-    def salib(self) -> dict:
-        return {"num_vars": len(self.names), "names": list(self.names),
-                "bounds": [list(b) for b in self.bounds]}
 
 
 def lever_problem(scenario: Scenario) -> Problem:
@@ -121,120 +158,126 @@ def lever_problem(scenario: Scenario) -> Problem:
     return Problem(tuple(LEVERS), tuple((lv.low, lv.high) for lv in LEVERS.values()))
 
 
-def block_size(method: str, levers: int) -> int:
-    """Rows that share a base sample (and so a seed): D+2 for Sobol', D+1 for Morris."""
-    return levers + 2 if method == "sobol" else levers + 1
+def check_replicates(replicates: int) -> None:
+    """A point's replicates must fit one batched block."""
+    from model.world.batched import BLOCK
 
-
-def sample(problem: Problem, method: str, n: int, seed: int) -> np.ndarray:
-    """SALib's sample matrix: ``n`` base points (Sobol', first and total order only:
-    ``n * (D + 2)`` rows) or ``n`` trajectories (Morris: ``n * (D + 1)`` rows)."""
-    if method == "sobol":
-        from SALib.sample import sobol
-
-        with warnings.catch_warnings():  # scipy's note when n is not a power of two
-            warnings.simplefilter("ignore", UserWarning)
-            return sobol.sample(problem.salib(), n, calc_second_order=False, seed=seed)
-    if method == "morris":
-        from SALib.sample import morris
-
-        return morris.sample(problem.salib(), n, num_levels=MORRIS_LEVELS, seed=seed)
-    raise SweepError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-
-
-def analyze(problem: Problem, method: str, x: np.ndarray, y: np.ndarray, seed: int
-            ) -> pd.DataFrame:
-    """Indices of one outcome ``y`` per lever, with bootstrap confidence intervals.
-
-    An outcome that never varies has no variance to apportion: its indices are NaN.
-    """
-    columns = (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol"
-               else ["mu", "mu_star", "mu_star_conf", "sigma"])
-    frame = pd.DataFrame({"lever": list(problem.names)})
-    if not np.isfinite(y).all() or np.ptp(y) == 0:
-        return frame.assign(**dict.fromkeys(columns, np.nan))
-    if method == "sobol":
-        from SALib.analyze import sobol
-
-        with warnings.catch_warnings():  # a block of identical runs is fine (a null lever)
-            warnings.filterwarnings("ignore", "Constant values encountered")
-            found = sobol.analyze(problem.salib(), y, calc_second_order=False,
-                                  num_resamples=RESAMPLES, conf_level=CONF_LEVEL, seed=seed)
-    else:
-        from SALib.analyze import morris
-
-        found = morris.analyze(problem.salib(), x, y, num_resamples=RESAMPLES,
-                               conf_level=CONF_LEVEL, num_levels=MORRIS_LEVELS, seed=seed)
-    return frame.assign(**{c: np.asarray(found[c], dtype=float) for c in columns})
+    if not 1 <= replicates <= BLOCK:
+        raise SweepError(
+            f"--replicates {replicates}: a sampled point runs as one batched "
+            f"block, so it takes 1 to {BLOCK} replicates"
+        )
 
 
 # --- running the samples -----------------------------------------------------------------
-def _run_samples(scenario: Scenario, names: tuple[str, ...], rows: np.ndarray, start: int,
-                 block: int, seed: int, draw: ParameterDraw | None) -> np.ndarray:
-    """Run sample rows ``start, start+1, ...`` and reduce each to its outcomes (in a worker).
+def _run_points(
+    scenario: Scenario,
+    names: tuple[str, ...],
+    rows: np.ndarray,
+    start: int,
+    block: int,
+    replicates: int,
+    seed: int,
+    draw: ParameterDraw | None,
+) -> np.ndarray:
+    """Run sample rows ``start, start+1, ...`` K times each and reduce every run to its
+    outcomes (in a worker): a (rows, K, outcomes) array.
 
-    Row r's seed is child ``r // block`` of ``SeedSequence(seed)``, built afresh for each
-    run (``spawn`` is stateful, so a shared SeedSequence would give each run new streams).
+    Row r is block ``b = r // block`` of an ensemble seeded ``seed`` (replicates
+    ``b * BLOCK`` to ``b * BLOCK + K - 1``): every row of a base sample shares its streams.
     """
-    out = np.empty((len(rows), len(OUTCOMES)))
+    from model.world.batched import BLOCK, run_block
+
+    out = np.empty((len(rows), replicates, len(OUTCOMES)))
     for k, row in enumerate(rows):
-        index = start + k
+        b = (start + k) // block
         variant = scenario.model_copy(
-            update={"levers": {**scenario.levers, **dict(zip(names, map(float, row),
-                                                                strict=True))}})
-        child = np.random.SeedSequence(seed, spawn_key=(index // block,))
-        result = run_replicate(variant, index // block, child, draw, record_events=False)
-        out[k] = reduce_result(result)
+            update={"levers": {**scenario.levers, **dict(zip(names, map(float, row), strict=True))}}
+        )
+        results = run_block(variant, b, b * BLOCK + replicates, seed, draw, record_events=False)
+        out[k] = [reduce_result(result) for result in results]
     return out
 
 
-def evaluate(scenario: Scenario, problem: Problem, x: np.ndarray, block: int, seed: int,
-             draw: ParameterDraw | None = None, workers: int = 1, scheduler: str | None = None
-             ) -> Iterator[np.ndarray]:
-    """Yield the outcomes of the sample rows, a task's worth at a time, in row order."""
-    tasks = [(scenario, problem.names, x[i:i + RUNS_PER_TASK], i, block, seed, draw)
-             for i in range(0, len(x), RUNS_PER_TASK)]
-    yield from run_ordered(_run_samples, tasks, workers=workers, scheduler=scheduler)
+def evaluate(
+    scenario: Scenario,
+    problem: Problem,
+    x: np.ndarray,
+    block: int,
+    replicates: int,
+    seed: int,
+    draw: ParameterDraw | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield the (rows, K, outcomes) outcomes of the sample rows, a task at a time, in order."""
+    tasks = [
+        (scenario, problem.names, x[i : i + POINTS_PER_TASK], i, block, replicates, seed, draw)
+        for i in range(0, len(x), POINTS_PER_TASK)
+    ]
+    yield from run_ordered(_run_points, tasks, workers=workers, scheduler=scheduler)
 
 
 @dataclass
 class SweepResult:
-    """A finished sweep: the samples, every run's outcomes and the indices per outcome."""
+    """A finished sweep: the samples, every point's outcomes, the indices per outcome and
+    what they can be trusted for."""
 
     method: str
     problem: Problem
-    samples: pd.DataFrame  # one row per run: sample, block, levers..., outcomes...
+    n: int
+    replicates: int
+    samples: pd.DataFrame  # one row per point: sample, block, levers..., outcome means...
     indices: pd.DataFrame  # one row per outcome and lever
+    readings: list[Reading]  # one per outcome, in OUTCOMES order
+    warnings: list[str]  # about the whole sweep and each outcome
 
 
-def sweep(scenario: Scenario, method: str, n: int, *, seed: int | None = None,
-          workers: int = 1, scheduler: str | None = None,
-          draw: ParameterDraw | None = None, progress: Callable[[int], None] | None = None
-          ) -> SweepResult:
-    """Sample the scenario's levers, run every sample once and compute the indices."""
-    if method not in METHODS:
-        raise SweepError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if n < 2:
-        raise SweepError(f"--n must be at least 2, got {n}")
+def sweep(
+    scenario: Scenario,
+    method: str,
+    n: int,
+    *,
+    replicates: int = REPLICATES,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    draw: ParameterDraw | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Sample the scenario's levers, run every point ``replicates`` times and compute the
+    indices of the points' mean outcomes, with their noise checks."""
+    general = check_n(method, n)
+    check_replicates(replicates)
     seed = scenario.seed if seed is None else seed
     problem = lever_problem(scenario)
     x = sample(problem, method, n, seed)
     block = block_size(method, len(problem.names))
-    y = np.empty((len(x), len(OUTCOMES)))
+    y = np.empty((len(x), replicates, len(OUTCOMES)))
     done = 0
-    for part in evaluate(scenario, problem, x, block, seed, draw, workers, scheduler):
-        y[done:done + len(part)] = part
+    for part in evaluate(scenario, problem, x, block, replicates, seed, draw, workers, scheduler):
+        y[done : done + len(part)] = part
         done += len(part)
         if progress is not None:
             progress(len(part))
+    means = np.stack([point_means(y[:, :, k]) for k in range(len(OUTCOMES))], axis=1)
     samples = pd.DataFrame(x, columns=list(problem.names))
     samples.insert(0, "block", np.arange(len(x)) // block)
     samples.insert(0, "sample", np.arange(len(x)))
-    samples = samples.join(pd.DataFrame(y, columns=list(OUTCOMES)))
-    indices = pd.concat([analyze(problem, method, x, y[:, k], seed).assign(outcome=name)
-                         for k, name in enumerate(OUTCOMES)], ignore_index=True)
+    samples = samples.join(pd.DataFrame(means, columns=list(OUTCOMES)))
+    parts, readings = [], []
+    for k, name in enumerate(OUTCOMES):
+        found = analyze(problem, method, x, means[:, k], seed)
+        parts.append(found.assign(outcome=name))
+        undefined = int((~np.isfinite(means[:, k])).sum())
+        noise = index_noise(problem, method, x, y[:, :, k], seed) if not undefined else np.nan
+        readings.append(
+            read_indices(method, n, name, found, noise_share(y[:, :, k]), noise, undefined)
+        )
+    indices = pd.concat(parts, ignore_index=True)
     indices = indices[["outcome", *[c for c in indices.columns if c != "outcome"]]]
-    return SweepResult(method, problem, samples, indices)
+    found_warnings = general + [w for r in readings for w in r.warnings]
+    return SweepResult(method, problem, n, replicates, samples, indices, readings, found_warnings)
 
 
 # --- the command: files on disk ------------------------------------------------------------
@@ -242,14 +285,29 @@ def default_out(scenario: Scenario, method: str) -> Path:
     return Path("results") / f"{scenario.name}-sweep-{method}"
 
 
-def run_sweep(path: str | Path, method: str, n: int, out: str | Path | None = None,
-              workers: int = 1, scheduler: str | None = None, seed: int | None = None,
-              progress: bool | None = None) -> Path:
-    """``asean-sim sweep``: run the sweep and write its folder atomically (under the rule
-    of model/files/safe_output.py); return it.
+def _stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
-    Writes ``samples.csv`` and ``samples.parquet`` (every run's levers and outcomes),
-    ``indices.csv``, ``figures/indices.png``, ``report.md`` and ``manifest.json``.
+
+def run_sweep(
+    path: str | Path,
+    method: str,
+    n: int,
+    out: str | Path | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    seed: int | None = None,
+    progress: bool | None = None,
+    replicates: int | None = None,
+    warn: Callable[[str], None] = _stderr,
+) -> Path:
+    """``asean-sim sweep``: run the sweep and write its folder atomically (under the rule
+    of model/files/safe_output.py); return it. A bad N or replicate count is refused
+    before anything is written; warnings about the indices go to ``warn`` and the report.
+
+    Writes ``samples.csv`` and ``samples.parquet`` (every point's levers and mean
+    outcomes: what ``asean-sim discover`` reads), ``indices.csv``, ``noise.csv``,
+    ``figures/indices.png``, ``report.md`` and ``manifest.json``.
     """
     from tqdm import tqdm
 
@@ -257,35 +315,80 @@ def run_sweep(path: str | Path, method: str, n: int, out: str | Path | None = No
     from model.runs.runner import parameter_draw
     from model.world.scenario import load_scenario
 
+    replicates = REPLICATES if replicates is None else replicates
+    check_n(method, n)  # refused before the scenario is read or a folder is touched
+    check_replicates(replicates)
     scenario = load_scenario(path)
     seed = scenario.seed if seed is None else seed
     draw, info = parameter_draw("point")
     destination = Path(out) if out is not None else default_out(scenario, method)
     problem = lever_problem(scenario)
-    runs = n * block_size(method, len(problem.names))
+    points = n * block_size(method, len(problem.names))
     with replace_folder(destination) as staging:  # refused or locked before the runs start
-        with tqdm(total=runs, desc=f"{scenario.name} {method}", unit="run", leave=False,
-                  disable=None if progress is None else not progress) as bar:
-            result = sweep(scenario, method, n, seed=seed, workers=workers,
-                           scheduler=scheduler, draw=draw, progress=bar.update)
+        with tqdm(
+            total=points,
+            desc=f"{scenario.name} {method}",
+            unit="point",
+            leave=False,
+            disable=None if progress is None else not progress,
+        ) as bar:
+            result = sweep(
+                scenario,
+                method,
+                n,
+                replicates=replicates,
+                seed=seed,
+                workers=workers,
+                scheduler=scheduler,
+                draw=draw,
+                progress=bar.update,
+            )
         result.samples.to_csv(staging / "samples.csv", index=False, float_format="%.6g")
         result.samples.to_parquet(staging / "samples.parquet", index=False)
         result.indices.to_csv(staging / "indices.csv", index=False, float_format="%.4g")
+        noise_frame(result).to_csv(staging / "noise.csv", index=False, float_format="%.4g")
         indices_figure(result, staging / "figures" / "indices.png", scenario.title)
-        (staging / "report.md").write_text(sweep_report(scenario, result, n, seed),
-                                           encoding="utf-8")
-        files = sorted(["samples.csv", "samples.parquet", "indices.csv", "figures/indices.png",
-                        "report.md", "manifest.json"])
-        manifest = sweep_manifest(scenario, result, n, seed, info, files, str(path))
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True)
-                                               + "\n", encoding="utf-8")
+        (staging / "report.md").write_text(sweep_report(scenario, result, seed), encoding="utf-8")
+        files = sorted(
+            [
+                "samples.csv",
+                "samples.parquet",
+                "indices.csv",
+                "noise.csv",
+                "figures/indices.png",
+                "report.md",
+                "manifest.json",
+            ]
+        )
+        manifest = sweep_manifest(scenario, result, seed, info, files, str(path))
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    for message in result.warnings:
+        warn(message)
     return destination
 
 
 # --- figure, report and manifest -------------------------------------------------------------
+def noise_frame(result: SweepResult) -> pd.DataFrame:
+    """noise.csv: per outcome, the noise share, the index noise and the widest interval."""
+    _, conf = main_index(result.method)
+    return pd.DataFrame(
+        [
+            (r.outcome, r.noise_share, r.index_noise, r.widest_conf, r.undefined)
+            for r in result.readings
+        ],
+        columns=["outcome", "noise_share", "index_noise", f"widest_{conf}", "undefined_points"],
+    )
+
+
+OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "grey": "0.85"}
+
+
 def indices_figure(result: SweepResult, path: Path, title: str) -> Path:
     """One panel per outcome: Sobol' first-order and total indices (bars, with their
-    confidence intervals), or Morris' mu* (bars, CI) and sigma (dots)."""
+    confidence intervals), or Morris' mu* (bars, CI) and sigma (dots); the grey band is
+    twice the index noise (replicate noise), below which an index cannot be told from 0."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -294,38 +397,88 @@ def indices_figure(result: SweepResult, path: Path, title: str) -> Path:
     names = list(result.problem.names)
     y = np.arange(len(names))
     outcomes = list(OUTCOMES)
-    cols = 3
+    readings = {r.outcome: r for r in result.readings}
+    cols = 4
     rows = int(np.ceil(len(outcomes) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 1.0 + rows * (0.45 * len(names) + 1.2)),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(14, 1.0 + rows * (0.45 * len(names) + 1.3)), sharey=True, squeeze=False
+    )
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         rows_of = result.indices[result.indices["outcome"] == outcome].set_index("lever")
         rows_of = rows_of.loc[names]
+        floor = 2 * readings[outcome].index_noise
+        if np.isfinite(floor) and floor > 0:
+            ax.axvspan(0, floor, color=OKABE_ITO["grey"], zorder=0, label="replicate-noise floor")
         if result.method == "sobol":
-            ax.barh(y - 0.2, rows_of["S1"], 0.38, xerr=rows_of["S1_conf"], color="#1f77b4",
-                    label="first order S1", capsize=2)
-            ax.barh(y + 0.2, rows_of["ST"], 0.38, xerr=rows_of["ST_conf"], color="#ff7f0e",
-                    label="total ST", capsize=2)
+            ax.barh(
+                y - 0.2,
+                rows_of["S1"],
+                0.38,
+                xerr=rows_of["S1_conf"],
+                color=OKABE_ITO["blue"],
+                label="first order S1",
+                capsize=2,
+            )
+            ax.barh(
+                y + 0.2,
+                rows_of["ST"],
+                0.38,
+                xerr=rows_of["ST_conf"],
+                color=OKABE_ITO["orange"],
+                label="total ST",
+                capsize=2,
+            )
             ax.axvline(0, color="0.3", lw=0.8)
-            ax.set_xlim(min(-0.05, float(np.nanmin((rows_of["S1"] - rows_of["S1_conf"]).to_numpy(),
-                                                   initial=0))), 1.0)
+            low = (rows_of["S1"] - rows_of["S1_conf"]).to_numpy()
+            ax.set_xlim(min(-0.05, float(np.nanmin(low, initial=0))), 1.0)
+            ax.set_xlabel("share of variance")
         else:
-            ax.barh(y, rows_of["mu_star"], 0.6, xerr=rows_of["mu_star_conf"], color="#2ca02c",
-                    label="mu* (mean |effect|)", capsize=2)
+            ax.barh(
+                y,
+                rows_of["mu_star"],
+                0.6,
+                xerr=rows_of["mu_star_conf"],
+                color=OKABE_ITO["green"],
+                label="mu* (mean |effect|)",
+                capsize=2,
+            )
             ax.plot(rows_of["sigma"], y, "ko", ms=4, label="sigma (interactions)")
+            ax.set_xlabel("outcome units per lever range")
         if rows_of.drop(columns="outcome").isna().all().all():
             ax.text(0.5, 0.5, "no variation", transform=ax.transAxes, ha="center")
         ax.set_title(outcome.replace("_", " "), fontsize=10)
         ax.set_yticks(y, names, fontsize=8)
-        ax.invert_yaxis()
-    for ax in list(axes.flat)[len(outcomes):]:
+    axes.flat[0].invert_yaxis()  # once: the panels share the axis (first lever on top)
+    for ax in list(axes.flat)[len(outcomes) :]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7, loc="lower right")
-    what = ("Sobol' indices, 95% CI" if result.method == "sobol"
-            else "Morris elementary effects, 95% CI")
-    fig.suptitle(f"{title}: sensitivity of outcomes to levers ({what}; "
-                 f"{len(result.samples)} runs)", x=0.01, ha="left", fontsize=11)
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    for ax in axes.flat[1 : len(outcomes)]:  # the first panel may lack the floor band
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(h)
+                labels.append(label)
+    fig.legend(
+        handles,
+        labels,
+        fontsize=8,
+        loc="lower center",
+        ncol=len(labels),
+        bbox_to_anchor=(0.5, -0.02),
+        frameon=False,
+    )
+    what = (
+        "Sobol' indices, 95% CI"
+        if result.method == "sobol"
+        else "Morris elementary effects, 95% CI"
+    )
+    fig.suptitle(
+        f"{title}: sensitivity of outcomes to levers ({what}; "
+        f"{len(result.samples)} points × {result.replicates} replicates)",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+    )
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     from model.runs.plots import save_figure
 
     return save_figure(fig, path)
@@ -333,59 +486,156 @@ def indices_figure(result: SweepResult, path: Path, title: str) -> Path:
 
 def _ranking(result: SweepResult, outcome: str) -> str:
     rows = result.indices[result.indices["outcome"] == outcome]
-    key, conf = ("ST", "ST_conf") if result.method == "sobol" else ("mu_star", "mu_star_conf")
+    key, conf = main_index(result.method)
     if rows[key].isna().all():
-        return f"- **{outcome}**: does not vary in this sweep."
+        reading = next(r for r in result.readings if r.outcome == outcome)
+        why = (
+            f"undefined at {reading.undefined} point(s)"
+            if reading.undefined
+            else "does not vary in this sweep"
+        )
+        return f"- **{outcome}**: {why}."
     rows = rows.sort_values(key, ascending=False)
     parts = []
     for _, r in rows.iterrows():
         clear = r[key] - r[conf] > 0
-        parts.append(f"{r['lever']} {r[key]:.2f} ± {r[conf]:.2f}" + ("" if clear else " (≈0)"))
+        parts.append(f"{r['lever']} {fmt(r[key])} ± {fmt(r[conf])}" + ("" if clear else " (≈0)"))
     return f"- **{outcome}**: " + "; ".join(parts)
 
 
-def sweep_report(scenario: Scenario, result: SweepResult, n: int, seed: int) -> str:
-    """report.md of a sweep: which levers move which outcome, with the CIs."""
-    index = ("total Sobol' index ST (share of the outcome's variance the lever explains, "
-             "alone or with others)" if result.method == "sobol"
-             else "Morris mu* (mean absolute elementary effect over the lever's range)")
+def _pct(value: float) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return "< 1%" if 0 < value < 0.005 else f"{value:.0%}"
+
+
+def _num(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else f"{value:.3f}"
+
+
+def noise_section(result: SweepResult) -> list[str]:
+    """The report's Monte Carlo noise floor, in words and one table."""
+    key, _ = main_index(result.method)
+    k = result.replicates
     lines = [
-        f"# Sensitivity: {scenario.title}", "",
+        "## Monte Carlo noise floor",
+        "",
+        f"Each point is the mean of {k} replicate run(s) at the same levers. Three numbers "
+        "per outcome say how much of what you see is noise:",
+        "",
+        "- **noise share**: the part of the outcome's variance between points that is "
+        "replicate noise (runs at the same levers differ only by their random draws), from "
+        "the spread within points. The levers together cannot explain more than 1 minus it; "
+        "its noise part falls as 1/K (K = --replicates).",
+        f"- **index noise**: how much {key} would move if the replicates were drawn "
+        "again: the indices are computed on two independent halves of the replicates and "
+        "this is half their rms difference. An index below about twice it (the grey band "
+        "in the figure) cannot be told from zero.",
+        f"- **widest ±**: the widest 95% bootstrap half-width of {key} over the levers, the "
+        f"sampling error from the N = {result.n} points; it falls as 1/√N.",
+        "",
+    ]
+    if k < 2:
+        lines += [
+            "With one replicate per point the noise share and index noise cannot be "
+            "estimated (n/a below); use --replicates 2 or more.",
+            "",
+        ]
+    lines += ["| outcome | noise share | index noise | widest ± |", "|---|---|---|---|"]
+    for r in result.readings:
+        lines.append(
+            f"| {r.outcome} | {_pct(r.noise_share)} | {_num(r.index_noise)} | "
+            f"{_num(r.widest_conf)} |"
+        )
+    return [*lines, ""]
+
+
+def sweep_report(scenario: Scenario, result: SweepResult, seed: int) -> str:
+    """report.md of a sweep: which levers move which outcome, with the CIs, and whether
+    the indices are meaningful at this N and K."""
+    n = result.n
+    index = (
+        "total Sobol' index ST (share of the outcome's variance the lever explains, "
+        "alone or with others)"
+        if result.method == "sobol"
+        else "Morris mu* (mean absolute elementary effect over the lever's range)"
+    )
+    lines = [
+        f"# Sensitivity: {scenario.title}",
+        "",
         f"Method `{result.method}`, N = {n} "
         f"({'base points' if result.method == 'sobol' else 'trajectories'}), "
-        f"{len(result.samples)} runs, seed {seed}. Levers and ranges:", "",
+        f"{len(result.samples)} points × {result.replicates} replicates = "
+        f"{len(result.samples) * result.replicates} runs, seed {seed}. Levers and ranges:",
+        "",
     ]
-    lines += [f"- `{name}`: [{lo:g}, {hi:g}]"
-              for name, (lo, hi) in zip(result.problem.names, result.problem.bounds,
-                                        strict=True)]
-    lines += ["", f"Per outcome, levers ranked by {index}, ± its 95% confidence half-width; "
-              "(≈0) marks an index whose interval reaches zero.", ""]
+    lines += [
+        f"- `{name}`: [{lo:g}, {hi:g}]"
+        for name, (lo, hi) in zip(result.problem.names, result.problem.bounds, strict=True)
+    ]
+    lines += [""]
+    if result.warnings:
+        lines += ["## Warnings", "", "These indices should not be read as they stand:", ""]
+        lines += [f"- {w}" for w in result.warnings]
+        lines += [""]
+    lines += [
+        "## Indices",
+        "",
+        f"Per outcome, levers ranked by {index}, ± its 95% confidence half-width; "
+        "(≈0) marks an index whose interval reaches zero.",
+        "",
+    ]
     lines += [_ranking(result, outcome) for outcome in OUTCOMES]
-    lines += ["", "Outcomes: " + "; ".join(f"`{k}`: {(f.__doc__ or '').strip().rstrip('.')}"
-                                           for k, f in OUTCOMES.items()), "",
-              "Runs of one base point share a seed (common random numbers), so the indices "
-              "compare levers, not luck; see model/analysis/sweep.py.", "",
-              "![indices](figures/indices.png)", ""]
+    notes = [note for r in result.readings for note in r.notes]
+    if notes:
+        lines += ["", "Negative first-order indices:", ""]
+        lines += [f"- {note}" for note in notes]
+    lines += [""]
+    lines += noise_section(result)
+    lines += [
+        "Outcomes (each a point's mean over its replicates): "
+        + "; ".join(f"`{k}`: {(f.__doc__ or '').strip().rstrip('.')}" for k, f in OUTCOMES.items()),
+        "",
+        f"Points of one base sample share their random streams (common random numbers), "
+        f"so the indices compare levers, not luck; see model/analysis/sweep.py. Below "
+        f"N = {MIN_N[result.method]} the report warns that the indices are not "
+        "meaningful. `samples.parquet` holds every point's levers and mean outcomes: "
+        "`asean-sim discover` finds the lever ranges that lead to an outcome from it.",
+        "",
+        "![indices](figures/indices.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def sweep_manifest(scenario: Scenario, result: SweepResult, n: int, seed: int,
-                   parameters: dict[str, Any], files: list[str], scenario_file: str
-                   ) -> dict[str, Any]:
+def sweep_manifest(
+    scenario: Scenario,
+    result: SweepResult,
+    seed: int,
+    parameters: dict[str, Any],
+    files: list[str],
+    scenario_file: str,
+) -> dict[str, Any]:
     """What produced a sweep folder (no timestamps: same inputs, same bytes)."""
     from model.files.manifest import header, provenance
 
     return {
         **header("sweep"),
         "method": result.method,
-        "n": n,
-        "runs": len(result.samples),
+        "n": result.n,
+        "points": len(result.samples),
+        "replicates_per_point": result.replicates,
+        "runs": len(result.samples) * result.replicates,
         "seed": seed,
-        "seeding": "run r uses SeedSequence(seed, spawn_key=(r // block,)); block = D+2 "
-                   "(sobol) or D+1 (morris) rows built from one base point",
-        "levers": {name: list(b) for name, b in zip(result.problem.names, result.problem.bounds,
-                                                     strict=True)},
+        "seeding": "point r runs as block b = r // (D+2) (sobol) or r // (D+1) (morris) of "
+        "a batched ensemble seeded `seed` (replicates b*64 .. b*64+K-1): the points "
+        "of one base sample share every random stream",
+        "levers": {
+            name: list(b)
+            for name, b in zip(result.problem.names, result.problem.bounds, strict=True)
+        },
         "outcomes": list(OUTCOMES),
+        "warnings": result.warnings,
         "scenario": scenario.resolved(),
         "scenario_digest": scenario.digest(),
         "scenario_file": scenario_file,

@@ -39,6 +39,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {text}")
+    return value
+
+
 def _cmd_events(args: argparse.Namespace) -> int:
     from model.cli.events import list_events
 
@@ -326,9 +336,31 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from model.analysis.sweep import run_sweep
 
     out = run_sweep(
-        args.scenario, args.method, args.n, args.out, args.workers, args.scheduler, seed=args.seed
+        args.scenario,
+        args.method,
+        args.n,
+        args.out,
+        args.workers,
+        args.scheduler,
+        seed=args.seed,
+        replicates=args.replicates,
     )
     print(f"sweep -> {out}/report.md")
+    return 0
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from model.analysis.discover import run_discover
+
+    out = run_discover(
+        args.sweep,
+        args.outcome,
+        threshold=args.threshold,
+        min_density=args.min_density,
+        box=args.box,
+        out=args.out,
+    )
+    print(f"discover -> {out}/report.md")
     return 0
 
 
@@ -410,17 +442,6 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _parameter_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--parameters",
-        choices=("point", "posterior"),
-        default=None,
-        help="posterior (the default when the model is calibrated): each replicate "
-        "draws one calibrated posterior sample, so bands carry parameter "
-        "uncertainty; point: every replicate uses the posterior medians",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asean-sim",
@@ -474,10 +495,51 @@ def build_parser() -> argparse.ArgumentParser:
         default=256,
         help="SALib base samples: sobol runs N*(D+2), morris N*(D+1); D = levers",
     )
+    p.add_argument(
+        "--replicates",
+        type=_positive,
+        help="replicates averaged at each sampled point (1-64, default 16; the "
+        "scenario's own replicates are not used)",
+    )
     p.add_argument("--out", help="sweep folder (default results/<name>-sweep-<method>)")
     p.add_argument("--seed", type=_seed, help="sampling and run seed (default: the scenario's)")
     _executor_options(p)
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser(
+        "discover",
+        help="lever ranges that lead to an outcome, from a sweep "
+        "folder (PRIM; needs the [discover] extra)",
+    )
+    p.add_argument("sweep", metavar="SWEEP_DIR", help="a folder written by asean-sim sweep")
+    p.add_argument(
+        "--outcome",
+        required=True,
+        choices=("grave", "split_or_none", "welcoming"),
+        help="grave concern, a split or no text, or a welcoming text at the summit",
+    )
+    p.add_argument(
+        "--threshold",
+        type=_share,
+        default=0.5,
+        help="a point is a case when at least this share of its summits has the "
+        "outcome (default 0.5)",
+    )
+    p.add_argument(
+        "--min-density",
+        type=_share,
+        default=0.8,
+        help="choose the widest box in which at least this share of points are cases (default 0.8)",
+    )
+    p.add_argument(
+        "--box",
+        type=_seed,
+        metavar="ID",
+        help="choose this box of the peeling trajectory instead (its id in "
+        "tradeoff.png and trajectory.csv)",
+    )
+    p.add_argument("--out", help="output folder (default results/<sweep>-discover-<outcome>)")
+    p.set_defaults(func=_cmd_discover)
 
     p = sub.add_parser("calibrate", help="fit the free parameters to the record (ABC-SMC)")
     p.add_argument(

@@ -13,7 +13,8 @@ noisy: only ratios and orders of magnitude are meaningful. Not part of the test 
   and Q4, a recorded row per quarter). It measures how the per-quarter machinery scales
   with actors, not the real model's absolute speed.
 - Sweeps: ``model.analysis.sweep.sweep`` on the baseline's seven levers (Sobol', no second
-  order: N * 9 runs) with two local worker processes, each in a fresh child process
+  order: N * 9 points, each the mean of the default replicates, N a power of two near
+  1,000 / 9 and 10,000 / 9) with two local worker processes, each in a fresh child process
   whose whole process tree (the child, the forkserver and the workers) has its
   proportional set size (PSS) sampled every 20 ms; the peak of the sum is reported.
 
@@ -112,9 +113,17 @@ class SyntheticWorld(mesa.Model):
         self.stance[members] = np.minimum(np.maximum(updated, 0.0), 1.0)
         if self.quarter % 4 in (2, 3):
             preferred = self.stance[members, 0] * (0.5 + 0.5 * self.salience)
-            draft = consensus_statement(preferred, preferred - 0.2, preferred + 0.2,
-                                        (self.quarter // 4) % self.members.stop,
-                                        self.last_severity, 0.3, 0.3, self.thresholds, 0.6)
+            draft = consensus_statement(
+                preferred,
+                preferred - 0.2,
+                preferred + 0.2,
+                (self.quarter // 4) % self.members.stop,
+                self.last_severity,
+                0.3,
+                0.3,
+                self.thresholds,
+                0.6,
+            )
             self.statements.append((self.quarter, draft.tone, draft.voice))
             if draft.severity is not None:
                 self.last_severity = draft.severity
@@ -153,12 +162,15 @@ def ratios(label: str, sizes: list, times: list[float], unit: str) -> None:
     print(f"{label}:")
     for size, seconds in zip(sizes, times, strict=True):
         print(f"  {size:>6} {unit}: {seconds:8.3f} s")
-    for (a, ta), (b, tb) in zip(zip(sizes, times, strict=True),
-                                zip(sizes[1:], times[1:], strict=True), strict=False):
+    for (a, ta), (b, tb) in zip(
+        zip(sizes, times, strict=True), zip(sizes[1:], times[1:], strict=True), strict=False
+    ):
         print(f"  cost ratio {b}/{a} {unit} = {tb / ta:.2f} (size ratio {b / a:.2f})")
     slope, intercept = np.polyfit(np.asarray(sizes, dtype=float), times, 1)
-    print(f"  affine fit: {intercept:.3f} s fixed + {1e3 * slope:.3f} ms per {unit[:-1]} "
-          f"(fixed part {100 * intercept / times[-1]:.0f}% at {sizes[-1]} {unit})")
+    print(
+        f"  affine fit: {intercept:.3f} s fixed + {1e3 * slope:.3f} ms per {unit[:-1]} "
+        f"(fixed part {100 * intercept / times[-1]:.0f}% at {sizes[-1]} {unit})"
+    )
 
 
 # --- sweeps in a child process, memory of the whole tree sampled -------------------------------
@@ -169,7 +181,7 @@ def child_sweep(n: int, workers: int) -> None:
     t0 = time.perf_counter()
     result = sweep(scenario, "sobol", n, workers=workers)
     elapsed = time.perf_counter() - t0
-    print(f"{len(result.samples)} {elapsed:.3f}")
+    print(f"{len(result.samples) * result.replicates} {elapsed:.3f}")  # runs: points x K
 
 
 def measured_sweep(n: int, workers: int) -> tuple[int, float, float, float]:
@@ -177,8 +189,11 @@ def measured_sweep(n: int, workers: int) -> tuple[int, float, float, float]:
     import psutil
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child-sweep", str(n),
-                             "--workers", str(workers)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child-sweep", str(n), "--workers", str(workers)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     peak = [0]
     done = threading.Event()
 
@@ -221,21 +236,35 @@ def main() -> None:
     base = 50 if args.quick else 100
     ensemble(5)  # warm caches (record, initial state, imports)
     sizes = [base, 2 * base, 4 * base]
-    ratios("replicates (baseline, 28 quarters, one process)", sizes,
-           [best(ensemble, r, rounds=rounds) for r in sizes], "replicates")
+    ratios(
+        "replicates (baseline, 28 quarters, one process)",
+        sizes,
+        [best(ensemble, r, rounds=rounds) for r in sizes],
+        "replicates",
+    )
     ends = {8: "2025Q4", 16: "2027Q4", 32: "2031Q4"}
-    ratios(f"quarters (baseline, {base} replicates, one process)", list(ends),
-           [best(ensemble, base, end, rounds=rounds) for end in ends.values()], "quarters")
+    ratios(
+        f"quarters (baseline, {base} replicates, one process)",
+        list(ends),
+        [best(ensemble, base, end, rounds=rounds) for end in ends.values()],
+        "quarters",
+    )
     actors = [20, 50, 100]
-    ratios(f"agents (synthetic world, {base} replicates x 28 quarters)", actors,
-           [best(synthetic_ensemble, n, base, rounds=rounds) for n in actors], "actors")
+    ratios(
+        f"agents (synthetic world, {base} replicates x 28 quarters)",
+        actors,
+        [best(synthetic_ensemble, n, base, rounds=rounds) for n in actors],
+        "actors",
+    )
     block = 9  # 7 levers + 2: rows per Sobol' base point without second order
     print(f"Sobol' sweeps of the baseline (7 levers, {args.workers} worker processes):")
     for target in (1_000, 10_000):
-        n = math.ceil(target / block)
+        n = 1 << round(math.log2(target / block))  # Sobol' takes powers of two only
         runs, seconds, wall, peak = measured_sweep(n, args.workers)
-        print(f"  N={n:>5}: {runs:>6} runs in {seconds:6.1f} s ({1e3 * seconds / runs:.2f} ms/run;"
-              f" {wall:.1f} s with start-up); peak memory {peak:.0f} MB (all processes)")
+        print(
+            f"  N={n:>5}: {runs:>6} runs in {seconds:6.1f} s ({1e3 * seconds / runs:.2f} ms/run;"
+            f" {wall:.1f} s with start-up); peak memory {peak:.0f} MB (all processes)"
+        )
 
 
 if __name__ == "__main__":
