@@ -442,6 +442,17 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _parameter_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--parameters",
+        choices=("point", "posterior"),
+        default=None,
+        help="posterior (the default when the model is calibrated): each replicate "
+        "draws one calibrated posterior sample, so bands carry parameter "
+        "uncertainty; point: every replicate uses the posterior medians",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asean-sim",
