@@ -10,7 +10,6 @@ from tqdm import tqdm
 from model.files.manifest import build_manifest
 from model.runs.ensemble import Plan, iterate
 from model.runs.outcomes import Outcomes
-from model.runs.plots import run_figures
 from model.runs.report import render_report
 from model.runs.results import write_run
 from model.world.initial import cached_record
@@ -37,10 +36,17 @@ def parameter_draw(mode: str) -> tuple[ParameterDraw, dict]:
     return PointDraw(params), {"mode": "point", "source": source, "values": params.as_dict()}
 
 
-def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: str | None = None,
-                 parameters: str = "point", progress: bool | None = None,
-                 scenario_file: str | None = None,
-                 extra: Callable[[Path, Outcomes], list[str]] | None = None) -> Outcomes:
+def run_scenario(
+    scenario: Scenario,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    parameters: str = "point",
+    progress: bool | None = None,
+    scenario_file: str | None = None,
+    extra: Callable[[Path, Outcomes], list[str]] | None = None,
+) -> Outcomes:
     """Run ``scenario`` and write its complete results folder at ``out``.
 
     ``extra(folder, outcomes)`` may add files (returning their names) before the
@@ -51,28 +57,38 @@ def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: 
         info = {**info, "scenario_overrides": dict(scenario.parameters)}
     plan = Plan(scenario, scenario.replicates, scenario.seed, draw)
     results = iterate(plan, workers=workers, scheduler=scheduler)
-    bar = tqdm(results, total=plan.replicates, desc=scenario.name, unit="rep",
-               disable=None if progress is None else not progress, leave=False)
+    bar = tqdm(
+        results,
+        total=plan.replicates,
+        desc=scenario.name,
+        unit="rep",
+        disable=None if progress is None else not progress,
+        leave=False,
+    )
     statements = cached_record().statements
-    observed = statements[(statements["year"] >= scenario.start.year)
-                          & (statements["year"] <= scenario.end.year)]
+    observed = statements[
+        (statements["year"] >= scenario.start.year) & (statements["year"] <= scenario.end.year)
+    ]
 
     def finish(folder: Path, outcomes: Outcomes) -> list[str]:
+        from model.runs.plots import run_figures  # matplotlib only once the tables are out
+
         figures = run_figures(outcomes, folder / "figures", scenario.title, observed)
         names = [f"figures/{p.name}" for p in figures]
         (folder / "report.md").write_text(
-            render_report(scenario, outcomes, info["mode"], names), encoding="utf-8")
+            render_report(scenario, outcomes, info["mode"], names), encoding="utf-8"
+        )
         return [*names, "report.md", *(extra(folder, outcomes) if extra else [])]
 
     def manifest(files: list[str]) -> dict:
-        data = build_manifest(scenario.resolved(), scenario.digest(), scenario.seed,
-                              scenario.replicates, info, files)
+        data = build_manifest(
+            scenario.resolved(), scenario.digest(), scenario.seed, scenario.replicates, info, files
+        )
         if scenario_file:
             data["scenario_file"] = scenario_file
         return data
 
     try:
-        return write_run(out, bar, plan.replicates, scenario.start, scenario.end, manifest,
-                         finish)
+        return write_run(out, bar, plan.replicates, scenario.start, scenario.end, manifest, finish)
     finally:
         bar.close()
