@@ -33,8 +33,9 @@ levers: {{dprk_outreach: {outreach}}}
 
 def write(folder, name, outreach=1.0, title=None):
     path = folder / f"{name}.yaml"
-    path.write_text(BASE.format(name=name, title=title or name, outreach=outreach),
-                    encoding="utf-8")
+    path.write_text(
+        BASE.format(name=name, title=title or name, outreach=outreach), encoding="utf-8"
+    )
     return path
 
 
@@ -62,8 +63,7 @@ def test_holm_steps_down():
 
 def test_scenarios_share_the_first_seed_and_replicates(tmp_path):
     a, b = write(tmp_path, "a"), write(tmp_path, "b", 3.0)
-    text = b.read_text().replace("seed: 7", "seed: 8").replace("replicates: 16",
-                                                                  "replicates: 30")
+    text = b.read_text().replace("seed: 7", "seed: 8").replace("replicates: 16", "replicates: 30")
     b.write_text(text)
     _first, second = load_scenarios([a, b])
     assert (second.seed, second.replicates) == (7, 16)
@@ -87,8 +87,10 @@ def test_reuse_only_on_an_exact_manifest_match(tmp_path):
     assert not matching(folder, small.with_changes(parameters={"stance_noise": 0.02}), code)
     assert not matching(folder, small, "0" * 64)  # other code
     manifest = json.loads((folder / "manifest.json").read_text())
-    for key, value in (("parameters", {**manifest["parameters"], "values": {}}),
-                       ("format_version", 0)):
+    for key, value in (
+        ("parameters", {**manifest["parameters"], "values": {}}),
+        ("format_version", 0),
+    ):
         copy = tmp_path / f"copy-{key}"
         shutil.copytree(folder, copy)
         (copy / "manifest.json").write_text(json.dumps({**manifest, key: value}))
@@ -104,28 +106,45 @@ def compared(tmp_path_factory):
     paths = [write(root, "a"), write(root, "b", 3.0), write(root, "same")]
     out = root / "out"
     log: list[str] = []
-    compare_scenarios(paths, out, workers=1, results_root=root / "results", progress=False,
-                      log=log.append)
+    compare_scenarios(
+        paths, out, workers=1, results_root=root / "results", progress=False, log=log.append
+    )
     return root, paths, out, log
 
 
+@pytest.mark.slow
 def test_compare_writes_figures_table_and_report(compared):
     _root, _paths, out, log = compared
     assert [line.split(":")[1].split()[0] for line in log] == ["ran", "ran", "ran"]
     table = pd.read_csv(out / "differences.csv")
-    assert list(table.columns) == ["scenario", "reference", "outcome", "period",
-                                   "reference_value", "value", "difference", "ci_low",
-                                   "ci_high", "p_value", "pairs", "larger_than_noise"]
+    assert list(table.columns) == [
+        "scenario",
+        "reference",
+        "outcome",
+        "period",
+        "reference_value",
+        "value",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "pairs",
+        "larger_than_noise",
+    ]
     assert set(table["scenario"]) == {"b", "same"} and set(table["reference"]) == {"a"}
-    assert {"P(grave concern, summit)", "P(split or no text, summit)",
-            "DPRK exchanges"} <= set(table["outcome"])
+    assert {"P(grave concern, summit)", "P(split or no text, summit)", "DPRK exchanges"} <= set(
+        table["outcome"]
+    )
     assert {"2026", "2027", "2026-2027"} == set(table["period"])
     assert (table["ci_low"] <= table["difference"] + 1e-12).all()
     assert (table["difference"] <= table["ci_high"] + 1e-12).all()
     same = table[table["scenario"] == "same"]  # common random numbers: identical replicates
     assert (same["difference"] == 0).all() and not same["larger_than_noise"].any()
-    exchanges = table[(table["scenario"] == "b") & (table["outcome"] == "DPRK exchanges")
-                      & (table["period"] == "2026-2027")].iloc[0]
+    exchanges = table[
+        (table["scenario"] == "b")
+        & (table["outcome"] == "DPRK exchanges")
+        & (table["period"] == "2026-2027")
+    ].iloc[0]
     assert exchanges["difference"] > 0 and exchanges["ci_low"] > 0
     assert exchanges["larger_than_noise"]
     members = pd.read_csv(out / "member_differences.csv")
@@ -144,21 +163,21 @@ def test_compare_writes_figures_table_and_report(compared):
         assert image.shape[1] > 800 and image.std() > 0.05
 
 
+@pytest.mark.slow
 def test_compare_reuses_matching_results_and_reruns_changed_ones(compared, tmp_path):
     root, paths, out, _ = compared
     before = (out / "differences.csv").read_bytes()
     log: list[str] = []
-    compare_scenarios(paths, out, results_root=root / "results", progress=False,
-                      log=log.append)
+    compare_scenarios(paths, out, results_root=root / "results", progress=False, log=log.append)
     assert all(" reused " in line for line in log)
     assert (out / "differences.csv").read_bytes() == before
     b = paths[1]
     b.write_text(b.read_text().replace("dprk_outreach: 3.0", "dprk_outreach: 2.5"))
     log.clear()
-    compare_scenarios(paths, out, results_root=root / "results", progress=False,
-                      log=log.append)
+    compare_scenarios(paths, out, results_root=root / "results", progress=False, log=log.append)
     assert [line.split(":")[1].split()[0] for line in log] == ["reused", "ran", "reused"]
     log.clear()
-    compare_scenarios(paths, out, replicates=8, results_root=root / "results",
-                      progress=False, log=log.append)
+    compare_scenarios(
+        paths, out, replicates=8, results_root=root / "results", progress=False, log=log.append
+    )
     assert all(" ran " in line for line in log)  # another replicate count: nothing matches

@@ -8,6 +8,7 @@ from model.runs.runner import run_scenario
 from model.world.scenario import load_scenario
 
 distributed = pytest.importorskip("dask.distributed")
+pytestmark = pytest.mark.slow  # a local Dask cluster of two processes
 
 SHORT = """\
 name: short
@@ -22,30 +23,37 @@ sweep:
 shocks:
   - {at: 2026Q3, type: nuclear_test}
 """
-FILES = ("timeseries.csv", "members.csv", "statements.csv", "events.csv", "summary.csv",
-         "manifest.json", "report.md")
+FILES = (
+    "timeseries.csv",
+    "members.csv",
+    "statements.csv",
+    "events.csv",
+    "summary.csv",
+    "manifest.json",
+    "report.md",
+)
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local:
         yield local.scheduler_address
 
 
 @pytest.fixture
-def scenario(tmp_path):
-    path = tmp_path / "short.yaml"
-    path.write_text(SHORT, encoding="utf-8")
-    return load_scenario(path)
+def scenario(write_scenario):
+    return load_scenario(write_scenario(SHORT, "short"))
 
 
 def test_ensemble_on_a_cluster_is_byte_identical(cluster, scenario, tmp_path):
     run_scenario(scenario, tmp_path / "local", workers=1)  # 40 replicates: three chunks
     run_scenario(scenario, tmp_path / "dask", scheduler=cluster)
     for name in FILES:
-        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name
-                                                           ).read_bytes(), name
+        assert (tmp_path / "dask" / name).read_bytes() == (
+            tmp_path / "local" / name
+        ).read_bytes(), name
 
 
 def test_sweep_on_a_cluster_is_identical(cluster, scenario):

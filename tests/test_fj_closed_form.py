@@ -33,7 +33,6 @@ from model.vocabulary import AGENTS, MEMBERS
 from model.world.batched import BatchedModel
 from model.world.diplomacy import DiplomacyModel
 from model.world.initial import DPRK_ROW, ENGAGEMENT, MEMBER_ROWS, POWER_ROWS, PRESSURE
-from model.world.parameters import default_parameters
 
 START, END = "2027Q1", "2040Q4"  # 56 quarters: the residual falls far below TOL
 SUSCEPTIBILITIES = (0.3, 0.55, 0.8)
@@ -42,11 +41,6 @@ N = len(MEMBERS)
 OTHERS = np.ones(len(AGENTS), dtype=bool)
 OTHERS[MEMBER_ROWS] = False  # the stubborn rows: DPRK and outside powers
 TOL = 1e-9
-
-
-def quiet_parameters(susceptibility: float, **changes: float):
-    """Default parameters with the stance noise off (and any other change)."""
-    return default_parameters().replace(stance_noise=0.0, susceptibility=susceptibility, **changes)
 
 
 def influence(stance, ties, active, relations, lobbying, levers, params) -> np.ndarray:
@@ -75,9 +69,9 @@ def closed_form(w: np.ndarray, lam: np.ndarray, anchor: np.ndarray, stance: np.n
     return np.linalg.solve(np.eye(N) - lam_col * w[:, MEMBER_ROWS], rhs)
 
 
-def test_members_only_converge_to_the_textbook_closed_form_in_both_engines():
+def test_members_only_converge_to_the_textbook_closed_form_in_both_engines(quiet_parameters):
     levers = {**QUIET, "asean_centrality": 1.0}
-    params = [quiet_parameters(s) for s in SUSCEPTIBILITIES]
+    params = [quiet_parameters(susceptibility=s) for s in SUSCEPTIBILITIES]
     batched = BatchedModel(start=START, end=END, levers=levers, parameters=params, rng=3)
     ties = batched.ties[0].copy()
     starts = batched.stance[:, MEMBER_ROWS].copy()
@@ -107,8 +101,10 @@ def test_members_only_converge_to_the_textbook_closed_form_in_both_engines():
 
 
 @pytest.mark.parametrize("susceptibility", SUSCEPTIBILITIES)
-def test_with_powers_and_the_dprk_the_limit_solves_the_closed_form(susceptibility):
-    params = quiet_parameters(susceptibility, chair_focus=0.0)
+def test_with_powers_and_the_dprk_the_limit_solves_the_closed_form(
+    susceptibility, quiet_parameters
+):
+    params = quiet_parameters(susceptibility=susceptibility, chair_focus=0.0)
     single = DiplomacyModel(start=START, end=END, levers=QUIET, parameters=params, rng=1)
     start = single.stance.copy()
     u = single.anchor[MEMBER_ROWS].copy()

@@ -11,6 +11,8 @@ import difflib
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 REGEN_FILE = Path(__file__).resolve().parent / "golden" / "regen.py"
 _spec = importlib.util.spec_from_file_location("golden_regen", REGEN_FILE)
 regen = importlib.util.module_from_spec(_spec)
@@ -40,6 +42,7 @@ def test_golden_files_are_complete():
     )
 
 
+@pytest.mark.slow
 def test_tiny_baseline_run_matches_the_golden_outputs(tmp_path):
     fresh = regen.produce(tmp_path)
     changed = []

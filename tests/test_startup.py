@@ -56,6 +56,7 @@ def test_help_and_import_load_no_heavy_library(args):
     assert heavy_in(imported(*args)) == []
 
 
+@pytest.mark.slow
 def test_importing_the_runner_does_not_load_matplotlib():
     names = imported("-c", "import model.runs.runner")
     assert "numpy" in names  # the simulation's own stack is there

@@ -38,10 +38,8 @@ shocks:
 
 
 @pytest.fixture
-def tiny(tmp_path):
-    path = tmp_path / "tiny.yaml"
-    path.write_text(TINY, encoding="utf-8")
-    return path
+def tiny(write_scenario):
+    return write_scenario(TINY, "tiny")
 
 
 ISHIGAMI = Problem(("x1", "x2", "x3"), ((-np.pi, np.pi),) * 3)
@@ -80,8 +78,7 @@ def test_a_constant_outcome_has_no_indices():
 
 def test_levers_come_from_the_file_or_the_documented_ranges(tiny):
     scenario = load_scenario(tiny)
-    assert lever_problem(scenario).names == ("us_pressure", "sanctions_tightness",
-                                             "dprk_outreach")
+    assert lever_problem(scenario).names == ("us_pressure", "sanctions_tightness", "dprk_outreach")
     everything = lever_problem(scenario.with_changes(sweep={}))
     assert "asean_centrality" in everything.names and len(everything.names) == 7
     with pytest.raises(ValueError, match="unknown method"):
@@ -92,10 +89,21 @@ def test_sobol_sweep_of_the_model_writes_samples_and_indices(tiny, tmp_path):
     out = run_sweep(tiny, "sobol", 16, tmp_path / "sw", workers=1, progress=False)
     samples = pd.read_csv(out / "samples.csv")
     assert len(samples) == 16 * 5
-    assert list(samples.columns) == ["sample", "block", "us_pressure", "sanctions_tightness",
-                                     "dprk_outreach", *OUTCOMES]
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "samples.parquet"), samples,
-                                  check_exact=False, rtol=1e-5, check_dtype=False)
+    assert list(samples.columns) == [
+        "sample",
+        "block",
+        "us_pressure",
+        "sanctions_tightness",
+        "dprk_outreach",
+        *OUTCOMES,
+    ]
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "samples.parquet"),
+        samples,
+        check_exact=False,
+        rtol=1e-5,
+        check_dtype=False,
+    )
     indices = pd.read_csv(out / "indices.csv")
     assert list(indices.columns) == ["outcome", "lever", "S1", "S1_conf", "ST", "ST_conf"]
     assert len(indices) == len(OUTCOMES) * 3
@@ -105,8 +113,9 @@ def test_sobol_sweep_of_the_model_writes_samples_and_indices(tiny, tmp_path):
     assert len(pinned) >= 2
     assert (pinned["ST"].abs() <= pinned["ST_conf"] + 1e-9).all()  # ~0 within its CI
     np.testing.assert_allclose(pinned["ST"], 0.0, atol=1e-12)
-    outreach = indices[(indices["lever"] == "dprk_outreach")
-                       & (indices["outcome"] == "exchanges_per_year")]
+    outreach = indices[
+        (indices["lever"] == "dprk_outreach") & (indices["outcome"] == "exchanges_per_year")
+    ]
     assert (outreach["ST"] - outreach["ST_conf"] > 0).all()  # clearly matters
     report = (out / "report.md").read_text()
     assert "us_pressure 0.00 ± 0.00 (≈0)" in report
@@ -115,12 +124,19 @@ def test_sobol_sweep_of_the_model_writes_samples_and_indices(tiny, tmp_path):
         assert (out / name).is_file()
 
 
+@pytest.mark.slow
 def test_same_sweep_any_workers_and_morris(tiny):
     scenario = load_scenario(tiny)
     one = sweep(scenario, "morris", 40, workers=1)  # 160 runs: three tasks
     two = sweep(scenario, "morris", 40, workers=2)
     pd.testing.assert_frame_equal(one.samples, two.samples, check_exact=True)
-    assert list(one.indices.columns) == ["outcome", "lever", "mu", "mu_star", "mu_star_conf",
-                                         "sigma"]
+    assert list(one.indices.columns) == [
+        "outcome",
+        "lever",
+        "mu",
+        "mu_star",
+        "mu_star_conf",
+        "sigma",
+    ]
     pinned = one.indices[one.indices["lever"] == "us_pressure"].dropna()
     np.testing.assert_allclose(pinned[["mu", "mu_star", "sigma"]], 0.0, atol=1e-12)
