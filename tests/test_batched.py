@@ -19,7 +19,6 @@ from model.vocabulary import MEMBERS, METRICS
 from model.world.batched import BLOCK, BatchedModel, draft_batch, n_blocks, run_block
 from model.world.diplomacy import model_from_scenario
 from model.world.negotiation import ChairProfile, Positions, draft_text
-from model.world.parameters import default_parameters
 from model.world.scenario import Scenario, ShockSpec
 from model.world.warmstart import history
 
@@ -64,8 +63,8 @@ def history_slice() -> Scenario:
 
 
 # --- 1. the same rules, without chance ----------------------------------------------
-def test_without_chance_the_batched_engine_is_the_per_replicate_model():
-    params = default_parameters().replace(stance_noise=0.0, mood_noise=0.0, reciprocity=0.0)
+def test_without_chance_the_batched_engine_is_the_per_replicate_model(quiet_parameters):
+    params = quiet_parameters(mood_noise=0.0, reciprocity=0.0)
     scenario = EVERY_SHOCK.with_changes(
         levers={"sanctions_tightness": 0.3, "dprk_outreach": 0.0, "dprk_provocation": 0.0}
     )
@@ -177,6 +176,7 @@ def z_scores(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, fl
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [history_slice, lambda: EVERY_SHOCK], ids=["history", "shocks"])
 def test_the_batched_engine_matches_the_per_replicate_ensemble(make):
     scenario = make()

@@ -27,25 +27,47 @@ def test_targets_come_from_the_record():
 
 def test_distance_is_zero_for_a_perfect_match_and_grows_with_tone_errors():
     setup = default_setup()
-    summary = simulate(setup, np.array([setup.base[n] for n in setup.names]),
-                       np.random.SeedSequence(4))
+    summary = simulate(
+        setup, np.array([setup.base[n] for n in setup.names]), np.random.SeedSequence(4)
+    )
     t = setup.targets
     # a summary whose replicates all agree on every targeted meeting's text
-    agreed = Summary({k: (2,) * len(v) for k, v in summary.tones.items()},
-                     {k: ("consensus",) * len(v) for k, v in summary.voices.items()},
-                     summary.exchanges, summary.goldstein_share)
-    perfect = Targets(tuple((y, m, 2) for y, m, _ in t.tones),
-                      tuple((y, m, "consensus") for y, m, _ in t.voices),
-                      summary.exchanges, summary.goldstein_share, t.first_year, t.last_year)
+    agreed = Summary(
+        {k: (2,) * len(v) for k, v in summary.tones.items()},
+        {k: ("consensus",) * len(v) for k, v in summary.voices.items()},
+        summary.exchanges,
+        summary.goldstein_share,
+    )
+    perfect = Targets(
+        tuple((y, m, 2) for y, m, _ in t.tones),
+        tuple((y, m, "consensus") for y, m, _ in t.voices),
+        summary.exchanges,
+        summary.goldstein_share,
+        t.first_year,
+        t.last_year,
+    )
     assert distance(agreed, perfect) == pytest.approx(0.0)
-    off = Targets(tuple((y, m, 4) for y, m, _ in t.tones), perfect.voices, perfect.exchanges,
-                  perfect.goldstein_share, t.first_year, t.last_year)
+    off = Targets(
+        tuple((y, m, 4) for y, m, _ in t.tones),
+        perfect.voices,
+        perfect.exchanges,
+        perfect.goldstein_share,
+        t.first_year,
+        t.last_year,
+    )
     assert distance(agreed, off) == pytest.approx(0.5)  # every tone off by 2 of 4 levels
-    split = Targets(perfect.tones, tuple((y, m, "split") for y, m, _ in t.voices),
-                    perfect.exchanges, perfect.goldstein_share, t.first_year, t.last_year)
+    split = Targets(
+        perfect.tones,
+        tuple((y, m, "split") for y, m, _ in t.voices),
+        perfect.exchanges,
+        perfect.goldstein_share,
+        t.first_year,
+        t.last_year,
+    )
     assert distance(agreed, split) == pytest.approx(0.5)  # voice weight 0.5, all wrong
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters_from_synthetic_data():
     base = default_setup(names=("outreach_rate", "tone_span"))
     base = Setup(base.scenario, base.base, base.names, base.targets, replicates=1)
@@ -55,11 +77,16 @@ def test_calibration_recovers_known_parameters_from_synthetic_data():
     # synthetic "record": the model's own statements at every meeting, its exchange
     # counts and its Goldstein shares (richer than the real record, as a check of the
     # method rather than of the data)
-    tones = tuple((y, m, t[0]) for (y, m), t in sorted(synthetic.tones.items())
-                  if t[0] is not None)
+    tones = tuple((y, m, t[0]) for (y, m), t in sorted(synthetic.tones.items()) if t[0] is not None)
     voices = tuple((y, m, v[0]) for (y, m), v in sorted(synthetic.voices.items()))
-    targets = Targets(tones, voices, synthetic.exchanges, synthetic.goldstein_share,
-                      base.targets.first_year, base.targets.last_year)
+    targets = Targets(
+        tones,
+        voices,
+        synthetic.exchanges,
+        synthetic.goldstein_share,
+        base.targets.first_year,
+        base.targets.last_year,
+    )
     setup = Setup(base.scenario, base.base, base.names, targets, replicates=1)
     population = calibrate(setup, particles=40, generations=3, seed=7)
     p05, p10, p90, p95 = population.quantile([0.05, 0.1, 0.9, 0.95])

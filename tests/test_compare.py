@@ -126,6 +126,7 @@ def compared(tmp_path_factory):
     return root, paths, out, log
 
 
+@pytest.mark.slow
 def test_compare_writes_figures_table_and_report(compared):
     _root, _paths, out, log = compared
     assert [line.split(":")[1].split()[0] for line in log] == ["ran", "ran", "ran"]
@@ -188,6 +189,7 @@ def test_compare_writes_figures_table_and_report(compared):
         assert image.shape[1] > 800 and image.std() > 0.05
 
 
+@pytest.mark.slow
 def test_compare_reuses_matching_results_and_reruns_changed_ones(compared, tmp_path):
     root, paths, out, _ = compared
     before = (out / "differences.csv").read_bytes()

@@ -8,6 +8,7 @@ from model.runs.runner import run_scenario
 from model.world.scenario import load_scenario
 
 distributed = pytest.importorskip("dask.distributed")
+pytestmark = pytest.mark.slow  # a local Dask cluster of two processes
 
 SHORT = """\
 name: short
@@ -42,10 +43,8 @@ def cluster():
 
 
 @pytest.fixture
-def scenario(tmp_path):
-    path = tmp_path / "short.yaml"
-    path.write_text(SHORT, encoding="utf-8")
-    return load_scenario(path)
+def scenario(write_scenario):
+    return load_scenario(write_scenario(SHORT, "short"))
 
 
 def test_ensemble_on_a_cluster_is_byte_identical(cluster, scenario, tmp_path):

@@ -38,16 +38,15 @@ DATA_FILES = (
 
 
 @pytest.fixture
-def short(tmp_path):
-    path = tmp_path / "short.yaml"
-    path.write_text(SHORT, encoding="utf-8")
-    return path
+def short(write_scenario):
+    return write_scenario(SHORT, "short")
 
 
 def contents(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in DATA_FILES}
 
 
+@pytest.mark.slow
 def test_run_writes_every_contract_file(short, tmp_path):
     out = tmp_path / "out"
     assert main(["run", str(short), "--out", str(out), "--replicates", "6"]) == 0
@@ -100,6 +99,7 @@ def test_run_writes_every_contract_file(short, tmp_path):
         assert image.shape[1] > 500 and image.std() > 0.05
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_any_workers(short, tmp_path):
     scenario = load_scenario(short)  # 20 replicates: two chunks, so two workers share them
     run_scenario(scenario, tmp_path / "a", workers=1)
@@ -113,6 +113,7 @@ def test_same_seed_same_bytes_any_workers(short, tmp_path):
     assert contents(tmp_path / "d")["statements.csv"] != a["statements.csv"]
 
 
+@pytest.mark.slow
 def test_python_m_model_is_the_same_program(short, tmp_path):
     done = subprocess.run(
         [

@@ -34,10 +34,8 @@ seed: 7
 
 
 @pytest.fixture
-def short(tmp_path):
-    path = tmp_path / "short.yaml"
-    path.write_text(SHORT, encoding="utf-8")
-    return path
+def short(write_scenario):
+    return write_scenario(SHORT, "short")
 
 
 @pytest.fixture(scope="module")
@@ -343,6 +341,7 @@ def _long_run(short: Path, out: Path) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 def test_sigterm_mid_run_keeps_old_results_and_removes_staging(short, tmp_path, capsys, out):
     before = snapshot(out)
     proc = _long_run(short, out)
@@ -362,6 +361,7 @@ def test_sigterm_mid_run_keeps_old_results_and_removes_staging(short, tmp_path, 
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_after_a_sigkill_the_next_run_clears_the_debris(short, tmp_path, out):
     before = snapshot(out)
     proc = _long_run(short, out)

@@ -653,10 +653,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
 
+    parser = _parser()
+    args = parser.parse_args(argv)  # --help and usage errors exit here, importing nothing
     from model.files.safe_output import interruptible
 
-    parser = _parser()
-    args = parser.parse_args(argv)
     try:
         with interruptible():  # SIGTERM like Ctrl-C: unfinished outputs go, old ones stay
             return args.func(args)

@@ -11,7 +11,6 @@ from model.files.manifest import build_manifest
 from model.runs.ensemble import Plan, iterate
 from model.runs.html import write_html_report
 from model.runs.outcomes import Outcomes
-from model.runs.plots import observed_statements, run_figures
 from model.runs.report import render_report
 from model.runs.results import write_run
 from model.world.parameters import CALIBRATED_FILE, default_parameters
@@ -74,9 +73,12 @@ def run_scenario(
         disable=None if progress is None else not progress,
         leave=False,
     )
-    observed = observed_statements(scenario.start.year, scenario.end.year)
 
     def finish(folder: Path, outcomes: Outcomes) -> list[str]:
+        # matplotlib only once the tables are out
+        from model.runs.plots import observed_statements, run_figures
+
+        observed = observed_statements(scenario.start.year, scenario.end.year)
         figures = run_figures(outcomes, folder / "figures", scenario.title, observed)
         names = [f"figures/{p.name}" for p in figures]
         (folder / "report.md").write_text(

@@ -1,0 +1,55 @@
+"""Shared fixtures: the repository's paths, scenario files written for a test, and
+parameters with the noise off.
+
+Why here: a dozen test files each wrote their own two-year scenario into ``tmp_path``,
+found ``scenarios/`` by walking up from ``__file__``, or turned the model's noise off by
+hand. The ``slow`` marker (pyproject's [tool.pytest.ini_options]) tags the tests that take
+more than a few seconds; the README's test command runs them all, and
+``pytest -m "not slow"`` gives a quick loop while editing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository (the folder holding model/, scenarios/ and seeds/)."""
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def scenarios_dir() -> Path:
+    """The shipped scenarios (read them; copy before changing anything)."""
+    return SCENARIOS
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path) -> Callable[..., Path]:
+    """``write_scenario(text, name="scenario")`` writes ``tmp_path/<name>.yaml``."""
+
+    def write(text: str, name: str = "scenario") -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def quiet_parameters():
+    """``quiet_parameters(**changes)``: the default parameters with the quarterly stance
+    noise off (and any other change), for deterministic mechanism checks."""
+    from model.world.parameters import default_parameters
+
+    def make(**changes: float):
+        return default_parameters().replace(**{"stance_noise": 0.0, **changes})
+
+    return make
