@@ -6,14 +6,12 @@ import pytest
 
 from model.analysis.scores import (
     Forecast,
-    Occasion,
     climatology,
     forecast_from_samples,
-    meeting_of,
     persistence,
     score,
-    validation_occasions,
 )
+from model.record.occasions import Occasion, meeting_of, validation_occasions
 
 
 def occasion(year, tone, voice="consensus", meeting="summit"):
@@ -68,14 +66,22 @@ def test_climatology_and_samples():
 
 
 def test_occasions_take_asean_texts_before_the_arf():
-    frame = pd.DataFrame({
-        "year": [2010, 2010, 2010, 2016],
-        "date": pd.to_datetime(["2010-07-23", "2010-07-20", "2010-10-28", "2016-01-08"]),
-        "body": ["ARF", "AMM", "summit", "FMs"], "tone": pd.array([3, 2, 1, 2], "Int64"),
-        "voice": ["consensus"] * 4, "phrase": ["a", "b", "c", "d"]})
+    frame = pd.DataFrame(
+        {
+            "year": [2010, 2010, 2010, 2016],
+            "date": pd.to_datetime(["2010-07-23", "2010-07-20", "2010-10-28", "2016-01-08"]),
+            "body": ["ARF", "AMM", "summit", "FMs"],
+            "tone": pd.array([3, 2, 1, 2], "Int64"),
+            "voice": ["consensus"] * 4,
+            "phrase": ["a", "b", "c", "d"],
+        }
+    )
     found = {(o.year, o.meeting): (o.body, o.tone) for o in validation_occasions(frame)}
-    assert found == {(2010, "ministerial"): ("AMM", 2), (2010, "summit"): ("summit", 1),
-                     (2016, "ministerial"): ("FMs", 2)}
+    assert found == {
+        (2010, "ministerial"): ("AMM", 2),
+        (2010, "summit"): ("summit", 1),
+        (2016, "ministerial"): ("FMs", 2),
+    }
     assert meeting_of("FMs", pd.Timestamp("2006-10-12")) == "summit"
 
 

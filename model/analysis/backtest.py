@@ -20,8 +20,10 @@ def observed_by_year(first: int, last: int) -> dict[int, tuple[str, int]]:
     """The record's statement per year (its model meeting and tone)."""
     st = cached_record().statements
     st = st[(st["year"] >= first) & (st["year"] <= last)]
-    return {int(y): (model_meeting(m), int(t))
-            for y, m, t in zip(st["year"], st["meeting"], st["tone"], strict=True)}
+    return {
+        int(y): (model_meeting(m), int(t))
+        for y, m, t in zip(st["year"], st["meeting"], st["tone"], strict=True)
+    }
 
 
 def backtest_table(out: Outcomes) -> list[dict]:
@@ -36,16 +38,19 @@ def backtest_table(out: Outcomes) -> list[dict]:
         voice = out.voice[:, j, k]
         with np.errstate(all="ignore"):
             mean = float(np.nanmean(tone)) if np.isfinite(tone).any() else None
-        rows.append({
-            "year": year,
-            "chair": out.chairs.get(year, ""),
-            "meeting": meeting,
-            "tone_mean": None if mean is None else round(mean, 4),
-            "tone_probs": [round(float(np.mean(tone == level)), 4) for level in range(5)],
-            "voice_probs": {v: round(float(np.mean(voice == VOICE_CODE[v])), 4)
-                            for v in VOICES},
-            "observed_tone": observed_tone,
-        })
+        rows.append(
+            {
+                "year": year,
+                "chair": out.chairs.get(year, ""),
+                "meeting": meeting,
+                "tone_mean": None if mean is None else round(mean, 4),
+                "tone_probs": [round(float(np.mean(tone == level)), 4) for level in range(5)],
+                "voice_probs": {
+                    v: round(float(np.mean(voice == VOICE_CODE[v])), 4) for v in VOICES
+                },
+                "observed_tone": observed_tone,
+            }
+        )
     return rows
 
 
@@ -80,38 +85,49 @@ def validation_scores(out: Outcomes) -> dict:
     texts in the years they do (``article_years``), and the calibration record itself
     (``record``, in sample)."""
     from model.analysis.scores import (
-        Occasion,
         climatology,
         forecast_from_samples,
         persistence,
         score,
         select,
-        validation_occasions,
     )
+    from model.record.occasions import Occasion, validation_occasions
     from model.record.validation import load_validation_statements
 
     first, last = out.years[0], out.years[-1]
     record = cached_record().statements
     article_years = {int(y) for y in record["year"]}
-    validation = [o for o in validation_occasions(load_validation_statements())
-                  if first <= o.year <= last]
-    observed = [Occasion(int(y), model_meeting(m), int(t), str(v), "record", "")
-                for y, m, t, v in zip(record["year"], record["meeting"], record["tone"],
-                                      record["voice"], strict=True) if first <= y <= last]
+    validation = [
+        o for o in validation_occasions(load_validation_statements()) if first <= o.year <= last
+    ]
+    observed = [
+        Occasion(int(y), model_meeting(m), int(t), str(v), "record", "")
+        for y, m, t, v in zip(
+            record["year"], record["meeting"], record["tone"], record["voice"], strict=True
+        )
+        if first <= y <= last
+    ]
     clim = climatology(record)
 
     def forecasts(occasions: list[Occasion]) -> dict[str, list]:
-        model = [forecast_from_samples(out.tone[:, out.years.index(o.year),
-                                                MEETINGS.index(o.meeting)],
-                                       out.voice[:, out.years.index(o.year),
-                                                 MEETINGS.index(o.meeting)])
-                 for o in occasions]
-        return {"model": model, "persistence": persistence(occasions, clim),
-                "climatology": [clim] * len(occasions)}
+        model = [
+            forecast_from_samples(
+                out.tone[:, out.years.index(o.year), MEETINGS.index(o.meeting)],
+                out.voice[:, out.years.index(o.year), MEETINGS.index(o.meeting)],
+            )
+            for o in occasions
+        ]
+        return {
+            "model": model,
+            "persistence": persistence(occasions, clim),
+            "climatology": [clim] * len(occasions),
+        }
 
-    sets = {"out_of_sample": (validation, lambda o: o.year not in article_years),
-            "article_years": (validation, lambda o: o.year in article_years),
-            "record": (observed, lambda o: True)}
+    sets = {
+        "out_of_sample": (validation, lambda o: o.year not in article_years),
+        "article_years": (validation, lambda o: o.year in article_years),
+        "record": (observed, lambda o: True),
+    }
     made = {"validation": forecasts(validation), "record": forecasts(observed)}
     result: dict = {}
     for name, (occasions, keep) in sets.items():
@@ -119,13 +135,22 @@ def validation_scores(out: Outcomes) -> dict:
         result[name] = {who: score(*select(occasions, fc, keep)) for who, fc in made_here.items()}
     model_fc = made["validation"]["model"]
     result["occasions"] = [
-        {"year": o.year, "meeting": o.meeting, "body": o.body, "phrase": o.phrase,
-         "observed_tone": o.tone, "observed_voice": o.voice,
-         "in_article_years": o.year in article_years,
-         "tone_mean": round(f.mean, 4), "tone_probs": [round(float(p), 4) for p in f.tone_probs],
-         "voice_probs": {v: round(float(p), 4) for v, p in zip(VOICES, f.voice_probs,
-                                                               strict=True)}}
-        for o, f in zip(validation, model_fc, strict=True)]
+        {
+            "year": o.year,
+            "meeting": o.meeting,
+            "body": o.body,
+            "phrase": o.phrase,
+            "observed_tone": o.tone,
+            "observed_voice": o.voice,
+            "in_article_years": o.year in article_years,
+            "tone_mean": round(f.mean, 4),
+            "tone_probs": [round(float(p), 4) for p in f.tone_probs],
+            "voice_probs": {
+                v: round(float(p), 4) for v, p in zip(VOICES, f.voice_probs, strict=True)
+            },
+        }
+        for o, f in zip(validation, model_fc, strict=True)
+    ]
     return result
 
 
@@ -155,14 +180,19 @@ def score_table(scores: dict) -> list[str]:
     for name, caption in SCORE_SETS.items():
         block = scores[name]
         n = block["model"]["occasions"]
-        lines += [f"**{caption}** ({n} occasions, {block['model']['with_text']} with a text)",
-                  "", "| forecast | Spearman | MAE | modal accuracy | RPS | Brier (voice) |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"**{caption}** ({n} occasions, {block['model']['with_text']} with a text)",
+            "",
+            "| forecast | Spearman | MAE | modal accuracy | RPS | Brier (voice) |",
+            "|---|---|---|---|---|---|",
+        ]
         for who in ("model", "persistence", "climatology"):
             s = block[who]
-            lines.append(f"| {who} | {_fmt(s.get('spearman'))} | {_fmt(s.get('mae'))} | "
-                         f"{_fmt(s.get('modal_accuracy'))} | {_fmt(s.get('rps'), 3)} | "
-                         f"{_fmt(s.get('brier_voice'), 3)} |")
+            lines.append(
+                f"| {who} | {_fmt(s.get('spearman'))} | {_fmt(s.get('mae'))} | "
+                f"{_fmt(s.get('modal_accuracy'))} | {_fmt(s.get('rps'), 3)} | "
+                f"{_fmt(s.get('brier_voice'), 3)} |"
+            )
         lines.append("")
     return lines
 
@@ -172,44 +202,77 @@ def score_lines(scores: dict) -> str:
     out = []
     for name in SCORE_SETS:
         block = scores[name]
-        parts = [f"{who} rho {_fmt(block[who].get('spearman'))} MAE "
-                 f"{_fmt(block[who].get('mae'))} RPS {_fmt(block[who].get('rps'), 3)}"
-                 for who in ("model", "persistence", "climatology")]
+        parts = [
+            f"{who} rho {_fmt(block[who].get('spearman'))} MAE "
+            f"{_fmt(block[who].get('mae'))} RPS {_fmt(block[who].get('rps'), 3)}"
+            for who in ("model", "persistence", "climatology")
+        ]
         out.append(f"{name} ({block['model']['occasions']} occasions): " + "; ".join(parts))
     return "\n".join(out)
 
 
-def render_backtest(rows: list[dict], scores: dict, chairs: list[dict] | None = None,
-                    reach: dict | None = None) -> str:
+def render_backtest(
+    rows: list[dict], scores: dict, chairs: list[dict] | None = None, reach: dict | None = None
+) -> str:
     """backtest.md: the scores, then every validation occasion year by year."""
-    lines = ["# Backtest: history 2000-2025 against ASEAN's texts", "",
-             "Each occasion is a simulated meeting (the Q3 ministerial or the Q4 summit) for "
-             "which a real text exists. Lower MAE, RPS and Brier are better; Spearman is the "
-             "rank correlation of the simulated mean tone with the observed tone. "
-             "Persistence forecasts the previous text's tone and voice; climatology the "
-             "tone and voice frequencies of the calibration record.", "",
-             *score_table(scores), "![simulated against observed](figures/backtest.png)", "",
-             *(["## Laos in the chair", "",
+    lines = [
+        "# Backtest: history 2000-2025 against ASEAN's texts",
+        "",
+        "Each occasion is a simulated meeting (the Q3 ministerial or the Q4 summit) for "
+        "which a real text exists. Lower MAE, RPS and Brier are better; Spearman is the "
+        "rank correlation of the simulated mean tone with the observed tone. "
+        "Persistence forecasts the previous text's tone and voice; climatology the "
+        "tone and voice frequencies of the calibration record.",
+        "",
+        *score_table(scores),
+        "![simulated against observed](figures/backtest.png)",
+        "",
+        *(
+            [
+                "## Laos in the chair",
+                "",
                 "History as it was against the same history with the next year's chair "
-                "in the chair that year (common random numbers; paired 95% intervals):", "",
-                *chair_effect_lines(chairs), ""] if chairs else []),
-             *(["## Every outcome is reachable", "",
+                "in the chair that year (common random numbers; paired 95% intervals):",
+                "",
+                *chair_effect_lines(chairs),
+                "",
+            ]
+            if chairs
+            else []
+        ),
+        *(
+            [
+                "## Every outcome is reachable",
+                "",
                 "The highest probability any meeting of 2000-2025 gives each tone and "
-                "voice: " + "; ".join(f"{k} {v['p']:.0%} ({v['year']} {v['meeting']})"
-                                      for k, v in reach.items()) + ".", ""]
-               if reach else []),
-             "## Occasion by occasion", "",
-             "| year | meeting | text | observed | simulated mean | P(observed) | "
-             "P(split or none) |", "|---|---|---|---|---|---|---|"]
+                "voice: "
+                + "; ".join(
+                    f"{k} {v['p']:.0%} ({v['year']} {v['meeting']})" for k, v in reach.items()
+                )
+                + ".",
+                "",
+            ]
+            if reach
+            else []
+        ),
+        "## Occasion by occasion",
+        "",
+        "| year | meeting | text | observed | simulated mean | P(observed) | P(split or none) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for o in scores["occasions"]:
-        observed = ("no text" if o["observed_tone"] is None
-                    else f"{o['observed_tone']} ({o['observed_voice']})")
-        p_obs = ("-" if o["observed_tone"] is None
-                 else f"{o['tone_probs'][o['observed_tone']]:.0%}")
+        observed = (
+            "no text"
+            if o["observed_tone"] is None
+            else f"{o['observed_tone']} ({o['observed_voice']})"
+        )
+        p_obs = "-" if o["observed_tone"] is None else f"{o['tone_probs'][o['observed_tone']]:.0%}"
         not_consensus = 1.0 - o["voice_probs"]["consensus"]
         mark = "" if o["in_article_years"] else " *"
-        lines.append(f"| {o['year']}{mark} | {o['meeting']} | {o['body']}: \"{o['phrase']}\" | "
-                     f"{observed} | {o['tone_mean']:.2f} | {p_obs} | {not_consensus:.0%} |")
+        lines.append(
+            f'| {o["year"]}{mark} | {o["meeting"]} | {o["body"]}: "{o["phrase"]}" | '
+            f"{observed} | {o['tone_mean']:.2f} | {p_obs} | {not_consensus:.0%} |"
+        )
     lines += ["", "\\* out of sample: a year the five articles never mention.", ""]
     return "\n".join(lines)
 
@@ -225,12 +288,16 @@ def year_outcomes(out: Outcomes, year: int) -> dict[str, np.ndarray]:
     tone, voice = out.tone[:, j, :], out.voice[:, j, :]
     with np.errstate(all="ignore"):
         mean = np.nanmean(tone, axis=1)
-    return {"tone": mean, "grave": (tone == GRAVE).any(axis=1).astype(float),
-            "split_or_none": (voice != VOICE_CODE["consensus"]).any(axis=1).astype(float)}
+    return {
+        "tone": mean,
+        "grave": (tone == GRAVE).any(axis=1).astype(float),
+        "split_or_none": (voice != VOICE_CODE["consensus"]).any(axis=1).astype(float),
+    }
 
 
-def chair_effects(replicates: int, workers: int = 1, years=CHAIR_EFFECT_YEARS,
-                  parameters: str = "posterior") -> list[dict]:
+def chair_effects(
+    replicates: int, workers: int = 1, years=CHAIR_EFFECT_YEARS, parameters: str = "posterior"
+) -> list[dict]:
     """Laos's effect in the chair: history as it was against history with the next
     year's chair in the chair that year, with common random numbers (the same seeds and
     the same parameter draws), as paired differences with 95% intervals."""
@@ -240,8 +307,12 @@ def chair_effects(replicates: int, workers: int = 1, years=CHAIR_EFFECT_YEARS,
 
     draw, _ = parameter_draw(parameters)
     history = load_scenario(HISTORY).with_changes(replicates=replicates)
-    chairs = {int(y): str(c) for y, c in zip(cached_record().chairs["year"],
-                                             cached_record().chairs["chair"], strict=True)}
+    chairs = {
+        int(y): str(c)
+        for y, c in zip(
+            cached_record().chairs["year"], cached_record().chairs["chair"], strict=True
+        )
+    }
 
     def outcomes(scenario) -> Outcomes:
         out = Outcomes.empty(replicates, scenario.start, scenario.end)
@@ -261,27 +332,36 @@ def chair_effects(replicates: int, workers: int = 1, years=CHAIR_EFFECT_YEARS,
             diff = a[key] - b[key]
             diff = diff[np.isfinite(diff)]
             half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
-            row[key] = {"with": float(np.nanmean(a[key])), "instead": float(np.nanmean(b[key])),
-                        "difference": float(diff.mean()), "low": float(diff.mean() - half),
-                        "high": float(diff.mean() + half)}
+            row[key] = {
+                "with": float(np.nanmean(a[key])),
+                "instead": float(np.nanmean(b[key])),
+                "difference": float(diff.mean()),
+                "low": float(diff.mean() - half),
+                "high": float(diff.mean() + half),
+            }
         rows.append(row)
     return rows
 
 
 def chair_effect_lines(rows: list[dict]) -> list[str]:
     """The chair effects as a markdown table."""
-    lines = ["| year | chair vs instead | mean tone | P(grave concern) | P(split or no text) |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| year | chair vs instead | mean tone | P(grave concern) | P(split or no text) |",
+        "|---|---|---|---|---|",
+    ]
     for r in rows:
         cells = []
         for key, pct in (("tone", False), ("grave", True), ("split_or_none", True)):
             v = r[key]
             f = (lambda x: f"{signed(100 * x, 0)} pts") if pct else (lambda x: signed(x, 2))
             g = (lambda x: f"{100 * x:.0f}%") if pct else (lambda x: f"{x:.2f}")
-            cells.append(f"{g(v['with'])} vs {g(v['instead'])}: {f(v['difference'])} "
-                         f"[{f(v['low'])}, {f(v['high'])}]")
-        lines.append(f"| {r['year']} | {r['chair']} vs {r['instead']} | " + " | ".join(cells)
-                     + " |")
+            cells.append(
+                f"{g(v['with'])} vs {g(v['instead'])}: {f(v['difference'])} "
+                f"[{f(v['low'])}, {f(v['high'])}]"
+            )
+        lines.append(
+            f"| {r['year']} | {r['chair']} vs {r['instead']} | " + " | ".join(cells) + " |"
+        )
     return lines
 
 
@@ -289,12 +369,18 @@ def reachability(out: Outcomes) -> dict[str, dict]:
     """For each tone and each voice: the highest probability any historical meeting gives
     it, and where (no outcome may be unreachable by construction)."""
     found: dict[str, dict] = {}
-    cases = [(f"tone {t}", lambda k, j, t=t: float(np.mean(out.tone[:, j, k] == t)))
-             for t in range(5)]
-    cases += [(f"voice {v}", lambda k, j, v=v: float(np.mean(out.voice[:, j, k] == VOICE_CODE[v])))
-              for v in VOICES]
+    cases = [
+        (f"tone {t}", lambda k, j, t=t: float(np.mean(out.tone[:, j, k] == t))) for t in range(5)
+    ]
+    cases += [
+        (f"voice {v}", lambda k, j, v=v: float(np.mean(out.voice[:, j, k] == VOICE_CODE[v])))
+        for v in VOICES
+    ]
     for name, probability in cases:
-        best = max((probability(k, j), out.years[j], MEETINGS[k])
-                    for j in range(len(out.years)) for k in range(len(MEETINGS)))
+        best = max(
+            (probability(k, j), out.years[j], MEETINGS[k])
+            for j in range(len(out.years))
+            for k in range(len(MEETINGS))
+        )
         found[name] = {"p": round(best[0], 4), "year": best[1], "meeting": best[2]}
     return found

@@ -25,24 +25,10 @@ import pandas as pd
 import scoringrules
 from scipy.stats import spearmanr
 
-from model.vocabulary import MEETINGS, VOICES
+from model.record.occasions import Occasion
+from model.vocabulary import VOICES
 
 TONE_LEVELS = 5
-BODY_PRIORITY = ("AMM", "summit", "FMs", "ARF")
-"""Which text stands for a meeting when several exist: ASEAN's own texts first; the ARF
-chair's statement (a forum with the DPRK and the powers at the table) last."""
-
-
-@dataclass(frozen=True)
-class Occasion:
-    """A real text matched to a simulated meeting."""
-
-    year: int
-    meeting: str
-    tone: int | None
-    voice: str
-    body: str
-    phrase: str
 
 
 @dataclass(frozen=True)
@@ -61,30 +47,6 @@ class Forecast:
         return int(np.argmax(self.tone_probs))
 
 
-def meeting_of(body: str, date: pd.Timestamp) -> str:
-    """The simulated meeting a text belongs to: the AMM and ARF (July-August) to the
-    ministerial meeting; any other text, a summit's included, to the next simulated
-    meeting after its date (up to August: the ministerial, Q3; later: the summit, Q4).
-    The model holds one summit a year, at the year's end; ASEAN has held summits in
-    January (Cebu 2007) and April (Phnom Penh 2012, Manila 2017), whose texts answer the
-    events before them, not those of the rest of the year."""
-    if body in ("AMM", "ARF"):
-        return MEETINGS[0]
-    return MEETINGS[0] if date.month <= 8 else MEETINGS[1]
-
-
-def validation_occasions(frame: pd.DataFrame) -> list[Occasion]:
-    """One occasion per (year, meeting) of the validation record, the text chosen by
-    BODY_PRIORITY (then the earliest date)."""
-    rows = frame.assign(meeting=[meeting_of(b, d) for b, d in zip(frame["body"], frame["date"],
-                                                                   strict=True)],
-                        rank=[BODY_PRIORITY.index(b) for b in frame["body"]])
-    rows = rows.sort_values(["year", "meeting", "rank", "date"]).drop_duplicates(
-        ["year", "meeting"])
-    return [Occasion(int(r.year), str(r.meeting), None if pd.isna(r.tone) else int(r.tone),
-                     str(r.voice), str(r.body), str(r.phrase)) for r in rows.itertuples()]
-
-
 def forecast_from_samples(tones: np.ndarray, voices: np.ndarray) -> Forecast:
     """A forecast from simulated replicates: ``tones`` float with NaN for no text,
     ``voices`` integer codes into VOICES."""
@@ -93,7 +55,7 @@ def forecast_from_samples(tones: np.ndarray, voices: np.ndarray) -> Forecast:
         tone_probs = np.bincount(texts, minlength=TONE_LEVELS)[:TONE_LEVELS] / texts.size
     else:
         tone_probs = np.full(TONE_LEVELS, 1.0 / TONE_LEVELS)
-    voice_probs = np.bincount(voices.astype(int), minlength=len(VOICES))[:len(VOICES)]
+    voice_probs = np.bincount(voices.astype(int), minlength=len(VOICES))[: len(VOICES)]
     return Forecast(tone_probs, voice_probs / max(1, voices.size))
 
 
@@ -110,8 +72,11 @@ def persistence(occasions: Sequence[Occasion], fallback: Forecast) -> list[Forec
     forecasts, last = [], None
     for occasion in occasions:
         forecasts.append(fallback if last is None else last)
-        tone_probs = (np.eye(TONE_LEVELS)[occasion.tone] if occasion.tone is not None
-                      else (last.tone_probs if last is not None else fallback.tone_probs))
+        tone_probs = (
+            np.eye(TONE_LEVELS)[occasion.tone]
+            if occasion.tone is not None
+            else (last.tone_probs if last is not None else fallback.tone_probs)
+        )
         last = Forecast(tone_probs, np.eye(len(VOICES))[VOICES.index(occasion.voice)])
     return forecasts
 
@@ -125,8 +90,11 @@ def score(forecasts: Sequence[Forecast], occasions: Sequence[Occasion]) -> dict[
         means = np.array([f.mean for f, _ in pairs])
         observed = np.array([o.tone for _, o in pairs], dtype=float)
         constant = np.ptp(means) == 0 or np.ptp(observed) == 0
-        rho = float("nan") if constant or len(pairs) < 3 else float(
-            spearmanr(means, observed).statistic)
+        rho = (
+            float("nan")
+            if constant or len(pairs) < 3
+            else float(spearmanr(means, observed).statistic)
+        )
         onehot = np.eye(TONE_LEVELS)[observed.astype(int)]
         probs = np.array([f.tone_probs for f, _ in pairs])
         result.update(
@@ -137,14 +105,16 @@ def score(forecasts: Sequence[Forecast], occasions: Sequence[Occasion]) -> dict[
         )
     voice_obs = np.eye(len(VOICES))[[VOICES.index(o.voice) for o in occasions]]
     voice_probs = np.array([f.voice_probs for f in forecasts])
-    brier = sum(scoringrules.brier_score(voice_obs[:, k], voice_probs[:, k])
-                for k in range(len(VOICES)))
+    brier = sum(
+        scoringrules.brier_score(voice_obs[:, k], voice_probs[:, k]) for k in range(len(VOICES))
+    )
     result["brier_voice"] = float(np.mean(brier))
     return result
 
 
-def select(occasions: Iterable[Occasion], forecasts: Iterable[Forecast], keep
-           ) -> tuple[list[Forecast], list[Occasion]]:
+def select(
+    occasions: Iterable[Occasion], forecasts: Iterable[Forecast], keep
+) -> tuple[list[Forecast], list[Occasion]]:
     """The (forecast, occasion) pairs whose occasion satisfies ``keep``."""
     pairs = [(f, o) for f, o in zip(forecasts, occasions, strict=True) if keep(o)]
     return [f for f, _ in pairs], [o for _, o in pairs]

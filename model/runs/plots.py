@@ -120,7 +120,7 @@ def observed_statements(first: int, last: int) -> pd.DataFrame:
     (seeds/validation/statements.csv, one text per year and meeting, chosen as the
     backtest chooses it). Columns: year, meeting (simulated), tone (NaN: no text), voice,
     record ("calibration" or "validation")."""
-    from model.analysis.scores import validation_occasions
+    from model.record.occasions import validation_occasions
     from model.record.validation import load_validation_statements
     from model.world.initial import cached_record
 
