@@ -110,15 +110,17 @@ def test_draft_batch_is_draft_text_row_by_row():
     chair = np.where(present[:, 3], 3, 0)
     stake = rng.uniform(0, 0.5, rows)
     previous = rng.integers(-1, 5, rows)
+    soften = rng.uniform(0, 1, rows)
     batch = draft_batch(
-        Positions(wish, lower, upper, salience), present, chair, 0.35, stake, previous, 0.7
+        Positions(wish, lower, upper, salience), present, chair, 0.35, stake, previous, 0.7,
+        soften,
     )
     for r in range(rows):
         keep = present[r]
         position = int(np.flatnonzero(keep).tolist().index(chair[r]))
         draft = draft_text(
             Positions(wish[r, keep], lower[r, keep], upper[r, keep], salience[r, keep]),
-            ChairProfile(position, 0.35, stake[r]),
+            ChairProfile(position, 0.35, stake[r], soften[r]),
             None if previous[r] < 0 else int(previous[r]),
             0.7,
         )

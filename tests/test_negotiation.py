@@ -7,6 +7,7 @@ import pytest
 from model.vocabulary import Quarter
 from model.world.diplomacy import DiplomacyModel
 from model.world.negotiation import ChairProfile, Positions, chair_target, draft_text, room_tone
+from model.world.parameters import default_parameters
 from model.world.scenario import ShockSpec
 
 
@@ -97,9 +98,13 @@ def test_a_test_early_in_the_year_still_counts_at_the_summit():
 def test_a_summit_opens_a_welcoming_frame_that_an_icbm_test_breaks():
     summit = [ShockSpec(at="2026Q2", type="us_dprk_summit")]
     tested = [ShockSpec(at="2026Q1", type="nuclear_test")]
-    without = _model(shocks=tested).run()
-    calm = _model(shocks=[*tested, *summit]).run()
-    broken = _model(shocks=[*tested, *summit, ShockSpec(at="2026Q3", type="icbm_test")]).run()
+    # A chair with no will to block, so the frame alone moves the text (the chair's
+    # softening has its own test above).
+    firm = default_parameters().replace(veto_engagement=0.0, veto_cover=0.0, veto_visits=0.0)
+    without = _model(shocks=tested, params=firm).run()
+    calm = _model(shocks=[*tested, *summit], params=firm).run()
+    broken = _model(shocks=[*tested, *summit, ShockSpec(at="2026Q3", type="icbm_test")],
+                    params=firm).run()
     assert calm.statements[0].tone <= 1 < without.statements[0].tone  # welcome or restraint
     assert calm.statements[0].target < 0.5 * without.statements[0].target
     assert broken.statements[0].tone > calm.statements[0].tone
@@ -124,3 +129,17 @@ def test_a_hold_meeting_is_pure():
     a = model.hold_meeting(Quarter(2026, 3), "ministerial", positions_now)
     b = model.hold_meeting(Quarter(2026, 3), "ministerial", positions_now)
     assert a == b and model.statements == []
+
+
+def test_a_chair_that_would_block_harsher_text_softens_within_what_no_one_blocks():
+    # Everyone accepts tones 2-4 and the room wants 3.6: a chair with no will to block
+    # keeps its aim (4); one with a strong will softens toward the softest agreed tone (2).
+    room = positions([3.6, 3.6, 3.6], lower=[1.6, 1.6, 1.6])
+    keeps = draft_text(room, ChairProfile(0, 0.0, 0.0, soften=0.0), None, 0.7)
+    softens = draft_text(room, ChairProfile(0, 0.0, 0.0, soften=0.8), None, 0.7)
+    assert (keeps.tone, softens.tone) == (4, 2)  # aim 3.6 - 0.8 x (3.6 - 2) = 2.32
+    assert softens.voice == "consensus" and softens.target == pytest.approx(3.6)
+    # It never goes below what the hawks accept: with lower bounds at 2.5 the softest
+    # agreed tone is 3.
+    hawkish = positions([3.6, 3.6, 3.6], lower=[2.5, 2.5, 2.5])
+    assert draft_text(hawkish, ChairProfile(0, 0.0, 0.0, soften=1.0), None, 0.7).tone == 3

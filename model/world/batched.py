@@ -246,13 +246,15 @@ def draft_batch(
     stake: np.ndarray,
     previous: np.ndarray,
     split_quorum,
+    soften: np.ndarray | float = 0.0,
 ) -> BatchedDraft:
     """:func:`model.world.negotiation.draft_text` for R meetings at once.
 
     ``positions`` hold (R, members) arrays; ``present`` (R, members) marks who sits at
     the table (None: everyone), ``chair`` (R,) the chair's column, ``previous`` (R,) the
-    previous tone or NO_TONE. Absent members neither weigh in the room nor block nor
-    count in support. Ties in distance go to the lowest tone, as ``np.argmin`` in
+    previous tone or NO_TONE, ``soften`` (R,) how far the chair softens toward the
+    softest agreed tone (ChairProfile.soften). Absent members neither weigh in the room
+    nor block nor count in support. Ties in distance go to the lowest tone, as ``np.argmin`` in
     draft_text.
     """
     rows = np.arange(len(chair))
@@ -282,7 +284,10 @@ def draft_batch(
     quorate = ~blocked[rows, :, chair] & (support >= quorum - 1e-9)
     consensus = agreed.any(axis=1)
     split = ~consensus & quorate.any(axis=1)
-    consensus_tone = np.where(agreed, distance, np.inf).argmin(axis=1)
+    softest = np.where(agreed, TONE_LEVELS[None, :], np.inf).min(axis=1)
+    aim = np.where(consensus, target - soften * np.maximum(0.0, target - softest), target)
+    aimed = np.abs(TONE_LEVELS[None, :] - aim[:, None])
+    consensus_tone = np.where(agreed, aimed, np.inf).argmin(axis=1)
     split_tone = np.where(quorate, distance, np.inf).argmin(axis=1)
     tone = np.where(consensus, consensus_tone, np.where(split, split_tone, NO_TONE))
     voice = np.where(consensus, 0, np.where(split, 1, 2)).astype(np.int8)
@@ -995,8 +1000,15 @@ class BatchedModel(mesa.Model):
             * self.stance[self._rows, INDEX[MEMBERS[0]] + chair, PRESSURE]
             * (1.0 - self.frame)
         )
+        veto = self.veto()
+        if present is None:
+            typical = np.median(veto, axis=1)
+        else:
+            typical = np.nanmedian(np.where(present, veto, np.nan), axis=1)
+        soften = np.maximum(0.0, veto[self._rows, chair] - typical)  # chair_softening
         draft = draft_batch(
-            positions, present, chair, p.chair_pull, stake, self.last_tone, p.split_quorum
+            positions, present, chair, p.chair_pull, stake, self.last_tone, p.split_quorum,
+            soften,
         )
         return BatchedStatement(
             quarter.year,

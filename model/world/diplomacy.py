@@ -558,7 +558,16 @@ class DiplomacyModel(mesa.Model):
         Pyongyang does not; a dialogue frame suspends old language."""
         p, row = self.params, INDEX[code]
         stake = p.chair_stake * float(self.stance[row, PRESSURE]) * (1.0 - self.frame)
-        return ChairProfile(position, p.chair_pull, stake)
+        return ChairProfile(position, p.chair_pull, stake, self.chair_softening(code))
+
+    def chair_softening(self, code: str) -> float:
+        """How far the chair softens within what no one blocks: by how much its will to
+        block a harsher text exceeds the typical member's (the median veto of the members
+        present). A chair closer to Pyongyang than the room uses the pen to soften (the
+        2016 and 2024 Lao chairs, seeds/statements.csv and 004_e4ddf58322e5607c); a chair
+        no closer than the room keeps its aim."""
+        veto = self.veto()
+        return max(0.0, float(veto[MEMBERS.index(code)] - np.median(veto[self.present])))
 
     def meeting_positions(self, quarter: Quarter, meeting: str) -> Positions:
         """The positions members bring to this meeting: a public hook (the classroom puts

@@ -13,7 +13,8 @@ positions into a text. Where each rule comes from:
   member blocks, not that preferences overlap.
 - **The chair's pen** follows ASEAN practice: the chair drafts the communique or the
   chairman's statement. With consensus it may soften or harden within what no one
-  blocks; without it, it issues a chairman's statement that speaks for "many" or "some"
+  blocks, and softens the more, the more it would itself block a harsher text; without
+  it, it issues a chairman's statement that speaks for "many" or "some"
   ministers (voice ``split``: the 2024 ARF chairman's statement spoke for "many
   ministers", and in December 2012 the chair recorded that the ministers could not agree
   on the DPRK's launch) or drops the item (voice ``none``, as the 2012 Phnom Penh AMM,
@@ -89,6 +90,9 @@ class ChairProfile:
     """Weight of its own preferred tone in its target (versus the room's)."""
     stake: float
     """Pull toward the previous text's tone (defending established language), 0-1."""
+    soften: float = 0.0
+    """How far it softens toward the softest text no member blocks, 0-1 (a chair closer
+    to Pyongyang than the room uses the pen to soften: DiplomacyModel.chair_softening)."""
 
 
 def room_tone(positions: Positions) -> float:
@@ -113,7 +117,11 @@ def draft_text(positions: Positions, chair: ChairProfile, previous_tone: int | N
                split_quorum: float) -> Draft:
     """The chair's choice among a consensus text, a chairman's statement and no text.
 
-    1. Consensus: of the tones no member blocks, the one nearest the chair's target.
+    1. Consensus: of the tones no member blocks, the one nearest the chair's target,
+       moved ``soften`` of the way toward the softest of them (a chair close to
+       Pyongyang softens within what no one blocks: the 2016 Lao chair kept to plain
+       concern in a year of two nuclear tests, seeds/statements.csv; a chair that wants
+       the DPRK criticised has little will to block and keeps its aim).
     2. Otherwise a chairman's statement (voice ``split``): the tone nearest the target
        that the chair itself accepts and at least ``split_quorum`` of the members do not
        block ("many ministers expressed ...").
@@ -128,7 +136,9 @@ def draft_text(positions: Positions, chair: ChairProfile, previous_tone: int | N
     support = 1.0 - blocked.mean(axis=1)
     agreed = ~blocked.any(axis=1)
     if agreed.any():
-        tone = int(np.argmin(np.where(agreed, distance, np.inf)))
+        softest = float(TONE_LEVELS[agreed].min())
+        aim = target - chair.soften * max(0.0, target - softest)
+        tone = int(np.argmin(np.where(agreed, np.abs(TONE_LEVELS - aim), np.inf)))
         return Draft(tone, "consensus", target, 1.0, blockers)
     chair_accepts = ~blocked[:, chair.position]
     quorate = chair_accepts & (support >= split_quorum - 1e-9)
