@@ -84,6 +84,12 @@ def test_actor_filter(capsys, events):
     assert f"{len(expected)} of {len(events)} events" in err
 
 
+def test_actor_codes_are_not_case_sensitive(capsys, events):
+    _, upper, _ = run(capsys, "--actor", "LAO")
+    code, lower, _ = run(capsys, "--actor", "lao")
+    assert code == 0 and listed_ids(lower) == listed_ids(upper) and listed_ids(upper)
+
+
 def test_repeated_actor_filter_is_a_union(capsys, events):
     _, out, _ = run(capsys, "--actor", "LAO", "--actor", "VNM")
     involved = events["source"].isin(["LAO", "VNM"]) | events["target"].isin(["LAO", "VNM"])

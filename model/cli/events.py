@@ -23,6 +23,7 @@ def filter_events(events: pd.DataFrame, actors=None, years=None, articles=None,
     """Events matching every given filter (each filter: any of its values)."""
     mask = pd.Series(True, index=events.index)
     if actors:
+        actors = [code.strip().upper() for code in actors]  # "lao" and "LAO" alike
         for code in actors:
             if code not in ALL_CODES:
                 raise FilterError(f"--actor: unknown actor {code!r}{did_you_mean(code, ALL_CODES)}")

@@ -41,6 +41,31 @@ def yearly_table(out: Outcomes) -> list[dict]:
     return rows
 
 
+def harshest_and_mildest(rows: list[dict]) -> str:
+    """The sentence naming the harshest and the mildest year: by P(grave concern) at the
+    summit, ties broken by the mean summit tone; when P(grave concern) is the same (as
+    printed) in every year it says so and ranks the years by mean tone alone, rather than
+    calling the first of equals the weakest."""
+
+    def tone(r: dict) -> float:
+        return -np.inf if np.isnan(r["tone_summit"]) else r["tone_summit"]
+
+    if len({_pct(r["grave_summit"]) for r in rows}) == 1:
+        peak, low = max(rows, key=tone), min(rows, key=tone)
+        return (
+            f"- P(grave concern) is {_pct(rows[0]['grave_summit'])} in every year; by mean "
+            f"summit tone the harshest year is {peak['year']} ({peak['tone_summit']:.2f}, "
+            f"chair {peak['chair']}) and the mildest {low['year']} ({low['tone_summit']:.2f}, "
+            f"chair {low['chair']}).")
+    peak = max(rows, key=lambda r: (r["grave_summit"], tone(r)))
+    low = min(rows, key=lambda r: (r["grave_summit"], tone(r)))
+    return (
+        f"- The harshest year is {peak['year']} (P(grave concern) "
+        f"{_pct(peak['grave_summit'])}, mean tone {peak['tone_summit']:.2f}, chair "
+        f"{peak['chair']}); the mildest is {low['year']} ({_pct(low['grave_summit'])}, "
+        f"{low['tone_summit']:.2f}, chair {low['chair']}).")
+
+
 def render_report(scenario: Scenario, out: Outcomes, parameter_mode: str,
                   figures: list[str]) -> str:
     """The markdown report of one run."""
@@ -59,16 +84,11 @@ def render_report(scenario: Scenario, out: Outcomes, parameter_mode: str,
         "",
     ]
     first, last = rows[0], rows[-1]
-    peak = max(rows, key=lambda r: r["grave_summit"])
-    low = min(rows, key=lambda r: r["grave_summit"])
     lines.append(
         f"- ASEAN keeps grave-concern language at the summit with probability "
         f"{_pct(first['grave_summit'])} in {first['year']} (chair {first['chair']}) and "
         f"{_pct(last['grave_summit'])} in {last['year']} (chair {last['chair']}).")
-    lines.append(
-        f"- The strongest year is {peak['year']} ({_pct(peak['grave_summit'])}, chair "
-        f"{peak['chair']}); the weakest is {low['year']} ({_pct(low['grave_summit'])}, chair "
-        f"{low['chair']}).")
+    lines.append(harshest_and_mildest(rows))
     split_years = [r for r in rows if r["split"] + r["none"] >= 0.1]
     if split_years:
         worst = max(split_years, key=lambda r: r["split"] + r["none"])
