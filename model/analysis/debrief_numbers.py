@@ -1,8 +1,8 @@
 """The model's numbers an exercise's debrief quotes, computed, never typed.
 
 ``asean-sim debrief-numbers EXERCISE`` runs the exercise's scenario and the baseline
-(scenarios/baseline.yaml) with the model's default parameters (the calibrated medians
-when model/params/calibrated.yaml exists, as ``asean-sim run`` uses) and the exercise's
+(scenarios/baseline.yaml) with the parameters ``asean-sim run`` uses by default (one
+calibrated posterior draw per replicate; the medians without a posterior) and the exercise's
 own replicates and seed, and writes the table into the exercise's README.md between the
 markers below. With the same replicates and seed, ``asean-sim run`` on the exercise's
 scenario gives the same ensemble. ``--check`` only compares (exit 1 when the README is
@@ -21,6 +21,7 @@ import numpy as np
 
 from model.runs.ensemble import Plan, iterate
 from model.runs.outcomes import VOICE_CODE, Outcomes
+from model.runs.runner import default_parameter_mode, parameter_draw
 from model.vocabulary import MEETINGS, InputError
 from model.world.parameters import CALIBRATED_FILE
 from model.world.scenario import Scenario, load_scenario
@@ -94,8 +95,9 @@ def exercise_folder(name: str | Path) -> Path:
 
 
 def _ensemble(scenario: Scenario, replicates: int, seed: int) -> Outcomes:
+    draw, _ = parameter_draw(default_parameter_mode())
     out = Outcomes.empty(replicates, scenario.start, scenario.end)
-    for slot, result in enumerate(iterate(Plan(scenario, replicates, seed))):
+    for slot, result in enumerate(iterate(Plan(scenario, replicates, seed, draw))):
         out.add(slot, result)
     return out
 
@@ -146,7 +148,9 @@ def compute(folder: Path, replicates: int | None = None, seed: int | None = None
                 )
             )
     source = (
-        "calibrated medians (model/params/calibrated.yaml)"
+        "one calibrated posterior draw per replicate (model/params/calibrated.yaml)"
+        if default_parameter_mode() == "posterior"
+        else "calibrated medians (model/params/calibrated.yaml)"
         if CALIBRATED_FILE.is_file()
         else "hand defaults (model/params/defaults.yaml)"
     )
