@@ -90,7 +90,7 @@ class GameOver(ValueError):
 
 def _next(model: Table) -> str:
     if model.next_quarter is None:
-        raise GameOver("the run is over; press Reset to play again")
+        raise GameOver("the run is over: start a new class to play again")
     return str(model.next_quarter)
 
 
