@@ -18,6 +18,7 @@ from model.classroom.forecast import NO_TEXT, class_scenario, year_distribution
 from model.classroom.roleplay import TeamPosition, describe_shift
 from model.classroom.session import ClassSession, SessionError
 from model.classroom.store import SESSION, ClassStore
+from model.classroom.views import e, meeting_markup
 from model.files.safe_output import OutputError, file_problem
 from model.vocabulary import MEETINGS, MEMBERS
 
@@ -76,6 +77,9 @@ def test_a_meeting_is_held_again_without_replaying_the_year():
     assert len(session.model.statements) == len(before) + 1
     assert session.model.statements[: len(before)] == before
     assert (first["attempt"], second["attempt"]) == (1, 2)
+    shown = meeting_markup(session, projector=True)  # the projector lists attempt 1
+    assert "Earlier attempts" in shown and f"Attempt 1: {e(first['sentence'])}" in shown
+    assert "Laos (LAO) tone 2" in shown
     assert {t["country"]: t["tone"] for t in second["teams"]}["LAO"] == 0
     session.play_card("missile")  # any other move closes the meeting
     with pytest.raises(SessionError, match="open the meeting first"):

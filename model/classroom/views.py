@@ -154,11 +154,39 @@ def meeting_markup(session: ClassSession, projector: bool = False) -> str:
             parts.append(
                 f'<p class="muted">{e(country(code))} set no position: the model spoke for it.</p>'
             )
+        parts.append(earlier_attempts_markup(session.record))
         return "".join(parts)
     return (
         f'<h2>ASEAN\'s latest statement</h2><p class="statement">'
         f"{e(latest_statement(model))}</p><p>{e(clock_words(session))}</p>"
     )
+
+
+def earlier_attempts_markup(record: list[dict]) -> str:
+    """The meeting's earlier attempts, oldest first (text and the teams' positions), so
+    the class can compare them after holding the meeting again; empty for a first one."""
+    latest = record[-1]
+    earlier = [
+        r for r in record[:-1] if (r["year"], r["meeting"]) == (latest["year"], latest["meeting"])
+    ]
+    if not earlier:
+        return ""
+    items = "".join(
+        f"<li>Attempt {r['attempt']}: {e(r['sentence'])}."
+        + (
+            " Positions: "
+            + "; ".join(
+                f"{e(country(t['country']))} tone {t['tone']} (±{t['flexibility']})"
+                for t in r["teams"]
+            )
+            + "."
+            if r["teams"]
+            else ""
+        )
+        + "</li>"
+        for r in earlier
+    )
+    return f'<h3>Earlier attempts at this meeting</h3><ol class="attempts">{items}</ol>'
 
 
 def focus_year(session: ClassSession) -> int:
