@@ -254,3 +254,18 @@ def test_closing_a_meeting():
     assert session.meeting_state == "closed" and len(session.model.statements) == 1
     with pytest.raises(SessionError, match="open the meeting first"):
         session.hold_meeting()
+
+
+def test_the_timeline_lists_every_marked_event_in_full():
+    """Chart labels are cut short and one quarter can hold several events: the list under
+    the chart names each in full."""
+    from model.classroom.views import charts_markup
+
+    session = _class(teams=())
+    session.advance(2)
+    session.play_card("missile")
+    shown = charts_markup(session)
+    listed = re.findall(r"<li class=\"(\w+)\">([^<]*)</li>", shown)
+    assert any(kind == "played" and "(card played)" in text for kind, text in listed)
+    assert any(kind == "scenario" and "Inter-Korean summit" in text for kind, text in listed)
+    assert any("DPRK testing pause" in text for _, text in listed)  # every shock type worded

@@ -118,6 +118,8 @@ SHOCK_WORDS = {
     "us_dprk_summit": "US-DPRK summit",
     "inter_korean_summit": "Inter-Korean summit",
     "talks": "Talks make progress",
+    "moratorium": "DPRK testing pause",
+    "escalation": "DPRK nuclear escalation",
     "dprk_delegation": "DPRK delegation",
     "incident": "Incident",
     "break_relations": "Relations broken",

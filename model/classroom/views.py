@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from model.classroom.cards import CARDS, LEVER_WORDS
-from model.classroom.figures import class_tones_for, distribution_svg, tone_timeline_svg
+from model.classroom.figures import class_tones_for, distribution_svg, markers, tone_timeline_svg
 from model.classroom.narrate import (
     country,
     describe_draft,
@@ -226,7 +226,18 @@ def ensemble_markup(session: ClassSession, forecaster: Forecaster | None) -> tup
 
 
 def charts_markup(session: ClassSession) -> str:
-    return tone_timeline_svg(session.model)
+    """The tone timeline, and under it every marked event in full: the chart's rotated
+    labels must stay short, and several events can share one quarter's line."""
+    return tone_timeline_svg(session.model) + marker_list_markup(session.model)
+
+
+def marker_list_markup(model) -> str:
+    items = "".join(
+        f'<li class="{"played" if m.played else "scenario"}">{m.quarter}: {e(m.label)}'
+        f"{' (card played)' if m.played else ''}</li>"
+        for m in markers(model)
+    )
+    return f'<ul class="marker-list">{items}</ul>' if items else ""
 
 
 def record_markup(session: ClassSession) -> str:
