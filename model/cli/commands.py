@@ -56,8 +56,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
             continue
-        print(f"ok: {file}: {s.name} ({s.period.start}-{s.period.end}, {len(s.shocks)} shocks, "
-              f"{s.replicates} replicates)")
+        print(
+            f"ok: {file}: {s.name} ({s.period.start}-{s.period.end}, {len(s.shocks)} shocks, "
+            f"{s.replicates} replicates)"
+        )
     return BAD_INPUT if failed else 0
 
 
@@ -77,8 +79,10 @@ def _load_all(files: Sequence[str], replicates: int | None, seed: int | None):
         raise ScenarioError(problems)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
-        raise UsageError("two scenarios share a name; their results folders would collide: "
-                         + ", ".join(sorted({n for n in names if names.count(n) > 1})))
+        raise UsageError(
+            "two scenarios share a name; their results folders would collide: "
+            + ", ".join(sorted({n for n in names if names.count(n) > 1}))
+        )
     return scenarios
 
 
@@ -92,16 +96,28 @@ def _destinations(scenarios, out: str | None) -> list[Path]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from model.files.safe_output import check_folder
-    from model.runs.runner import run_scenario
+    from model.runs.runner import run_scenario, summarise_scenario
 
+    if args.summary_only and args.events:
+        raise UsageError(
+            "--events cannot be combined with --summary-only, which writes no per-replicate rows"
+        )
     scenarios = _load_all(args.scenarios, args.replicates, args.seed)
     destinations = _destinations(scenarios, args.out)
     for destination in destinations:  # refuse before running anything
         check_folder(destination)
-    for scenario, destination, file in zip(scenarios, destinations, args.scenarios,
-                                           strict=True):
-        run_scenario(scenario, destination, workers=args.workers, scheduler=args.scheduler,
-                     parameters=args.parameters, scenario_file=file)
+    for scenario, destination, file in zip(scenarios, destinations, args.scenarios, strict=True):
+        options = {
+            "workers": args.workers,
+            "scheduler": args.scheduler,
+            "parameters": args.parameters,
+            "scenario_file": file,
+        }
+        if args.summary_only:
+            summarise_scenario(scenario, destination, **options)
+            print(f"{scenario.name}: {scenario.replicates} replicates -> {destination}/tones.csv")
+            continue
+        run_scenario(scenario, destination, events=args.events, **options)
         print(f"{scenario.name}: {scenario.replicates} replicates -> {destination}/report.md")
     return 0
 
@@ -119,21 +135,36 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     workers = args.workers
 
     def progress(generation: int, epsilon: float) -> None:
-        print(f"generation {generation + 1}/{args.generations}: tolerance {epsilon:.3f}",
-              file=sys.stderr)
+        print(
+            f"generation {generation + 1}/{args.generations}: tolerance {epsilon:.3f}",
+            file=sys.stderr,
+        )
 
-    population = calibrate(setup, particles=args.particles, generations=args.generations,
-                           seed=args.seed, workers=workers, scheduler=args.scheduler,
-                           progress=progress)
+    population = calibrate(
+        setup,
+        particles=args.particles,
+        generations=args.generations,
+        seed=args.seed,
+        workers=workers,
+        scheduler=args.scheduler,
+        progress=progress,
+    )
     thetas, sims = predictive(setup, population, args.draws, args.seed, workers, args.scheduler)
     loo = None
     if args.loo:
         print("leave-one-out: refitting once per statement year", file=sys.stderr)
-        loo = leave_one_out(setup, particles=max(50, args.particles // 2),
-                            generations=max(2, args.generations - 1), draws=args.draws,
-                            seed=args.seed, workers=workers, scheduler=args.scheduler)
-    content = write_parameter_file(out, population, setup, args.seed, args.particles,
-                                   args.generations)
+        loo = leave_one_out(
+            setup,
+            particles=max(50, args.particles // 2),
+            generations=max(2, args.generations - 1),
+            draws=args.draws,
+            seed=args.seed,
+            workers=workers,
+            scheduler=args.scheduler,
+        )
+    content = write_parameter_file(
+        out, population, setup, args.seed, args.particles, args.generations
+    )
     write_report(Path(args.report), population, setup, thetas, sims, content, loo)
     for name, row in content["parameters"].items():
         print(f"{name:22s} median {row['median']:.4g}  80% [{row['p10']:.4g}, {row['p90']:.4g}]")
@@ -174,50 +205,82 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         folder (so the manifest lists them as ours)."""
         rows.extend(backtest_table(outcomes))
         scores.update(validation_scores(outcomes))
-        backtest_figure(outcomes, scores["occasions"], cached_record().statements,
-                        folder / "figures" / "backtest.png")
-        (folder / "backtest.csv").write_text(backtest_frame(rows).to_csv(index=False),
-                                             encoding="utf-8")
-        document.update({"years": [{k: r[k] for k in keys} for r in rows],
-                         "scores": {k: v for k, v in scores.items() if k != "occasions"},
-                         "validation": scores["occasions"]})
-        (folder / "backtest.json").write_text(json.dumps(document, indent=1) + "\n",
-                                              encoding="utf-8")
+        backtest_figure(
+            outcomes,
+            scores["occasions"],
+            cached_record().statements,
+            folder / "figures" / "backtest.png",
+        )
+        (folder / "backtest.csv").write_text(
+            backtest_frame(rows).to_csv(index=False), encoding="utf-8"
+        )
+        document.update(
+            {
+                "years": [{k: r[k] for k in keys} for r in rows],
+                "scores": {k: v for k, v in scores.items() if k != "occasions"},
+                "validation": scores["occasions"],
+            }
+        )
+        (folder / "backtest.json").write_text(
+            json.dumps(document, indent=1) + "\n", encoding="utf-8"
+        )
         document["chair_effects"] = chair_effects(len(outcomes.tone), args.workers)
         document["reachability"] = reachability(outcomes)
         (folder / "backtest.md").write_text(
             render_backtest(rows, scores, document["chair_effects"], document["reachability"]),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         return ["backtest.csv", "backtest.json", "backtest.md", "figures/backtest.png"]
 
-    run_scenario(scenario, out, workers=args.workers, parameters=args.parameters,
-                 progress=False if args.json else None, extra=tables)
+    run_scenario(
+        scenario,
+        out,
+        workers=args.workers,
+        parameters=args.parameters,
+        progress=False if args.json else None,
+        extra=tables,
+    )
     if args.json:
         print(json.dumps(document))
         return 0
-    print(f"{'year':>4} {'chair':>5} {'meeting':>11} {'tone':>5} {'P(0..4)':>29} "
-          f"{'consensus':>9} {'observed':>8}")
+    print(
+        f"{'year':>4} {'chair':>5} {'meeting':>11} {'tone':>5} {'P(0..4)':>29} "
+        f"{'consensus':>9} {'observed':>8}"
+    )
     for r in rows:
         probs = " ".join(f"{p:.2f}" for p in r["tone_probs"])
         observed = "" if r["observed_tone"] is None else str(r["observed_tone"])
         mean = "-" if r["tone_mean"] is None else f"{r['tone_mean']:.2f}"
-        print(f"{r['year']:>4} {r['chair']:>5} {r['meeting']:>11} {mean:>5} {probs:>29} "
-              f"{r['voice_probs']['consensus']:>9.2f} {observed:>8}")
+        print(
+            f"{r['year']:>4} {r['chair']:>5} {r['meeting']:>11} {mean:>5} {probs:>29} "
+            f"{r['voice_probs']['consensus']:>9.2f} {observed:>8}"
+        )
     fit = skill(rows)
     if fit:
-        print(f"observed years: {fit['years']}; mean absolute tone error {fit['mae']:.2f}; "
-              f"mean P(observed tone) {fit['p_observed']:.2f}")
+        print(
+            f"observed years: {fit['years']}; mean absolute tone error {fit['mae']:.2f}; "
+            f"mean P(observed tone) {fit['p_observed']:.2f}"
+        )
     print(score_lines(scores))
-    print(f"report -> {out}/backtest.md; figures -> {out}/figures/ (backtest.png: simulated "
-          "against observed texts)")
+    print(
+        f"report -> {out}/backtest.md; figures -> {out}/figures/ (backtest.png: simulated "
+        "against observed texts)"
+    )
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from model.analysis.compare import compare_scenarios
 
-    out = compare_scenarios(args.scenarios, args.out, args.workers, args.scheduler,
-                            seed=args.seed, replicates=args.replicates, log=print)
+    out = compare_scenarios(
+        args.scenarios,
+        args.out,
+        args.workers,
+        args.scheduler,
+        seed=args.seed,
+        replicates=args.replicates,
+        log=print,
+    )
     print(f"comparison -> {out}/report.md")
     return 0
 
@@ -225,8 +288,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from model.analysis.sweep import run_sweep
 
-    out = run_sweep(args.scenario, args.method, args.n, args.out, args.workers, args.scheduler,
-                    seed=args.seed)
+    out = run_sweep(
+        args.scenario, args.method, args.n, args.out, args.workers, args.scheduler, seed=args.seed
+    )
     print(f"sweep -> {out}/report.md")
     return 0
 
@@ -248,16 +312,24 @@ def _cmd_role_cards(args: argparse.Namespace) -> int:
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=_positive, default=1,
-                   help="local worker processes (results are identical for any number)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on a Dask distributed scheduler (needs the [distributed] extra)")
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="local worker processes (results are identical for any number)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask distributed scheduler (needs the [distributed] extra)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asean-sim",
-        description="Simulate ASEAN's collective stance on the DPRK (see README.md).")
+        description="Simulate ASEAN's collective stance on the DPRK (see README.md).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("events", help="list or plot the event record in seeds/")
@@ -276,20 +348,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     p.add_argument("--replicates", type=_positive, help="override the scenario's replicates")
     p.add_argument("--seed", type=_seed, help="override the scenario's root seed")
-    p.add_argument("--out", help="results folder (default results/<name>; with several "
-                                 "scenarios, a parent folder)")
+    p.add_argument(
+        "--out",
+        help="results folder (default results/<name>; with several scenarios, a parent folder)",
+    )
     _executor_options(p)
-    p.add_argument("--parameters", choices=("point", "posterior"), default="point",
-                   help="calibrated point estimates, or one posterior draw per replicate")
+    p.add_argument(
+        "--parameters",
+        choices=("point", "posterior"),
+        default="point",
+        help="calibrated point estimates, or one posterior draw per replicate",
+    )
+    p.add_argument(
+        "--events",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write (or not) the per-replicate event log, events.csv and "
+        "events.parquet (default: only up to 1000 replicates; "
+        "manifest.json records which)",
+    )
+    p.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="keep only statement counts, for ensembles of any size: writes "
+        "summary.csv (the statement rows), tones.csv (per year and meeting: "
+        "P(tone 0-4), mean tone, P(grave concern), P(consensus/split/none)) "
+        "and manifest.json; no per-replicate rows, figures or report",
+    )
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("compare", help="run scenarios with common random numbers and "
-                                       "compare them")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                   help="two or more; the first is the reference")
+    p = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")
+    p.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more; the first is the reference"
+    )
     p.add_argument("--out", help="comparison folder (default results/compare-<a>-vs-<b>...)")
-    p.add_argument("--replicates", type=_positive,
-                   help="replicates for every scenario (default: the first's)")
+    p.add_argument(
+        "--replicates", type=_positive, help="replicates for every scenario (default: the first's)"
+    )
     p.add_argument("--seed", type=_seed, help="common root seed (default: the first scenario's)")
     _executor_options(p)
     p.set_defaults(func=_cmd_compare)
@@ -297,25 +392,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="sensitivity of outcomes to the scenario's levers (SALib)")
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--method", choices=("sobol", "morris"), default="sobol")
-    p.add_argument("--n", type=_positive, default=256,
-                   help="SALib base samples: sobol runs N*(D+2), morris N*(D+1); D = levers")
+    p.add_argument(
+        "--n",
+        type=_positive,
+        default=256,
+        help="SALib base samples: sobol runs N*(D+2), morris N*(D+1); D = levers",
+    )
     p.add_argument("--out", help="sweep folder (default results/<name>-sweep-<method>)")
     p.add_argument("--seed", type=_seed, help="sampling and run seed (default: the scenario's)")
     _executor_options(p)
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("calibrate", help="fit the free parameters to the record (ABC-SMC)")
-    p.add_argument("--out", help="parameter file (default model/params/calibrated.yaml, "
-                                 "which the model then uses by default)")
+    p.add_argument(
+        "--out",
+        help="parameter file (default model/params/calibrated.yaml, "
+        "which the model then uses by default)",
+    )
     p.add_argument("--report", default="results/calibration", help="fit report folder")
     p.add_argument("--particles", type=_positive, default=200)
     p.add_argument("--generations", type=_positive, default=4)
-    p.add_argument("--draws", type=_positive, default=100,
-                   help="posterior predictive simulations for the report")
+    p.add_argument(
+        "--draws",
+        type=_positive,
+        default=100,
+        help="posterior predictive simulations for the report",
+    )
     p.add_argument("--seed", type=_seed, default=2025)
     _executor_options(p)
-    p.add_argument("--loo", action="store_true",
-                   help="also refit without each statement year and predict it")
+    p.add_argument(
+        "--loo", action="store_true", help="also refit without each statement year and predict it"
+    )
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("backtest", help="run history 2000-2025 against the record")
@@ -326,8 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="results/backtest")
     p.set_defaults(func=_cmd_backtest)
 
-    p = sub.add_parser("classroom", help="serve the classroom web app on 127.0.0.1, offline "
-                                         "(needs the [classroom] extra)")
+    p = sub.add_parser(
+        "classroom",
+        help="serve the classroom web app on 127.0.0.1, offline (needs the [classroom] extra)",
+    )
     p.add_argument("--port", type=_positive, default=8765)
     p.set_defaults(func=_cmd_classroom)
 
@@ -359,8 +468,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BAD_INPUT
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
-        print(f"interrupted ({signal.Signals(signum).name}): unfinished outputs were "
-              "discarded; earlier results are as they were", file=sys.stderr)
+        print(
+            f"interrupted ({signal.Signals(signum).name}): unfinished outputs were "
+            "discarded; earlier results are as they were",
+            file=sys.stderr,
+        )
         return 128 + signum
 
 

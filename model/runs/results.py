@@ -44,10 +44,13 @@ from model.world.simevents import goldstein_weights
 
 TIMESERIES_COLUMNS = ("replicate", "quarter", "chair", *METRICS)
 MEMBER_COLUMNS = ("replicate", "quarter", "actor", "pressure", "engagement", "exchanges")
-STATEMENT_COLUMNS = ("replicate", "year", "meeting", "chair", "tone", "voice", "target",
-                     "support")
-CSV_FILES = {"timeseries": TIMESERIES_COLUMNS, "members": MEMBER_COLUMNS,
-             "statements": STATEMENT_COLUMNS, "events": EVENT_COLUMNS}
+STATEMENT_COLUMNS = ("replicate", "year", "meeting", "chair", "tone", "voice", "target", "support")
+CSV_FILES = {
+    "timeseries": TIMESERIES_COLUMNS,
+    "members": MEMBER_COLUMNS,
+    "statements": STATEMENT_COLUMNS,
+    "events": EVENT_COLUMNS,
+}
 
 EVENTS_LIMIT = 1000
 """Up to this many replicates a run writes its event log by default (about 20 kB of
@@ -70,14 +73,31 @@ def events_rule(replicates: int, events: bool | None) -> dict[str, Any]:
     return {"written": written, "rule": why}
 
 
-MEMBER_SCHEMA = pa.schema([("replicate", pa.int32()), ("quarter", pa.string()),
-                           ("actor", pa.string()), ("pressure", pa.float64()),
-                           ("engagement", pa.float64()), ("exchanges", pa.int32())])
-EVENT_SCHEMA = pa.schema([("replicate", pa.int32()), ("id", pa.string()), ("date", pa.string()),
-                          ("date_precision", pa.string()), ("source", pa.string()),
-                          ("target", pa.string()), ("cameo", pa.string()),
-                          ("goldstein", pa.float64()), ("plover", pa.string()),
-                          ("summary", pa.string()), ("article", pa.string())])
+MEMBER_SCHEMA = pa.schema(
+    [
+        ("replicate", pa.int32()),
+        ("quarter", pa.string()),
+        ("actor", pa.string()),
+        ("pressure", pa.float64()),
+        ("engagement", pa.float64()),
+        ("exchanges", pa.int32()),
+    ]
+)
+EVENT_SCHEMA = pa.schema(
+    [
+        ("replicate", pa.int32()),
+        ("id", pa.string()),
+        ("date", pa.string()),
+        ("date_precision", pa.string()),
+        ("source", pa.string()),
+        ("target", pa.string()),
+        ("cameo", pa.string()),
+        ("goldstein", pa.float64()),
+        ("plover", pa.string()),
+        ("summary", pa.string()),
+        ("article", pa.string()),
+    ]
+)
 PARQUET_SCHEMAS = {"members": MEMBER_SCHEMA, "events": EVENT_SCHEMA}
 
 
@@ -118,8 +138,11 @@ def _timeseries(a: SpanArrays, reps: pa.Array) -> bytes:
     cells = [field(str(q)) for q in a.quarters]
     chairs = [field(a.chairs[q.year]) for q in a.quarters]
     q_index = np.tile(np.arange(nq), len(a.indices))
-    columns = [reps.take(pa.array(np.repeat(np.arange(len(a.indices)), nq))),
-               labels(cells, q_index), labels(chairs, q_index)]
+    columns = [
+        reps.take(pa.array(np.repeat(np.arange(len(a.indices)), nq))),
+        labels(cells, q_index),
+        labels(chairs, q_index),
+    ]
     columns += [g6(a.metrics[:, :, k]) for k in range(len(METRICS))]
     return csv_body(columns)
 
@@ -134,13 +157,27 @@ def _members(a: SpanArrays, reps: pa.Array) -> tuple[bytes, pa.Table]:
     exchanges = a.exchanges.ravel()[present]
     quarter_text = labels([field(str(q)) for q in a.quarters], q_index)
     actor_text = labels([field(m) for m in MEMBERS], m_index)
-    body = csv_body([reps.take(pa.array(rep_row)), quarter_text, actor_text, g6(pressure),
-                     g6(engagement), ints(exchanges)])
+    body = csv_body(
+        [
+            reps.take(pa.array(rep_row)),
+            quarter_text,
+            actor_text,
+            g6(pressure),
+            g6(engagement),
+            ints(exchanges),
+        ]
+    )
     table = pa.Table.from_arrays(
-        [pa.array((a.indices.start + rep_row).astype(np.int32)),
-         labels([str(q) for q in a.quarters], q_index), labels(list(MEMBERS), m_index),
-         pa.array(pressure), pa.array(engagement), pa.array(exchanges.astype(np.int32))],
-        schema=MEMBER_SCHEMA)
+        [
+            pa.array((a.indices.start + rep_row).astype(np.int32)),
+            labels([str(q) for q in a.quarters], q_index),
+            labels(list(MEMBERS), m_index),
+            pa.array(pressure),
+            pa.array(engagement),
+            pa.array(exchanges.astype(np.int32)),
+        ],
+        schema=MEMBER_SCHEMA,
+    )
     return body, table
 
 
@@ -153,16 +190,18 @@ def _statements(a: SpanArrays, reps: pa.Array) -> bytes:
     tone = a.tone.ravel()
     tone_text = ints(tone)
     tone_text = pc.if_else(pa.array(tone < 0), pa.scalar(""), tone_text)
-    return csv_body([
-        reps.take(pa.array(rows)),
-        labels([str(y) for y, _, _ in a.statements], k),
-        labels([field(m) for _, m, _ in a.statements], k),
-        labels([field(c) for _, _, c in a.statements], k),
-        tone_text,
-        labels([field(v) for v in VOICES], a.voice.ravel()),
-        g6(a.target.ravel()),
-        g6(a.support.ravel()),
-    ])
+    return csv_body(
+        [
+            reps.take(pa.array(rows)),
+            labels([str(y) for y, _, _ in a.statements], k),
+            labels([field(m) for _, m, _ in a.statements], k),
+            labels([field(c) for _, _, c in a.statements], k),
+            tone_text,
+            labels([field(v) for v in VOICES], a.voice.ravel()),
+            g6(a.target.ravel()),
+            g6(a.support.ravel()),
+        ]
+    )
 
 
 def _events(a: SpanArrays, reps: pa.Array) -> tuple[bytes, pa.Table]:
@@ -174,26 +213,36 @@ def _events(a: SpanArrays, reps: pa.Array) -> tuple[bytes, pa.Table]:
     quarters, q_index = np.unique(a.event_quarters, return_inverse=True)
     dates = [Quarter.from_index(int(q)).first_day() for q in quarters]
     weights = goldstein_weights()
-    tail = [row_text([s, t, c, *weights[c], text, "simulated"])
-            for s, t, c, text in a.templates]
+    tail = [row_text([s, t, c, *weights[c], text, "simulated"]) for s, t, c, text in a.templates]
     rep_text = reps.take(pa.array(rows))
     ids = pc.binary_join_element_wise(
         pc.binary_join_element_wise("S", rep_text, ""),
-        pc.utf8_lpad(ints(number), 5, padding="0"), "-")
+        pc.utf8_lpad(ints(number), 5, padding="0"),
+        "-",
+    )
     date_text = labels([field(d) for d in dates], q_index)
-    body = csv_body([rep_text, ids, date_text, "quarter",
-                     labels(tail, a.event_templates)])
+    body = csv_body([rep_text, ids, date_text, "quarter", labels(tail, a.event_templates)])
+
     def column(values: list) -> pa.Array:
         return pa.array(values).take(pa.array(a.event_templates))
 
     source, target, cameo, summary = (list(c) for c in zip(*a.templates, strict=True))
     table = pa.Table.from_arrays(
-        [pa.array((a.indices.start + rows).astype(np.int32)), ids, labels(dates, q_index),
-         pa.array(np.full(len(rows), "quarter")), column(source), column(target),
-         column(cameo), column([float(weights[c][0]) for c in cameo]),
-         column([weights[c][1] for c in cameo]), column(summary),
-         pa.array(np.full(len(rows), "simulated"))],
-        schema=EVENT_SCHEMA)
+        [
+            pa.array((a.indices.start + rows).astype(np.int32)),
+            ids,
+            labels(dates, q_index),
+            pa.array(np.full(len(rows), "quarter")),
+            column(source),
+            column(target),
+            column(cameo),
+            column([float(weights[c][0]) for c in cameo]),
+            column([weights[c][1] for c in cameo]),
+            column(summary),
+            pa.array(np.full(len(rows), "simulated")),
+        ],
+        schema=EVENT_SCHEMA,
+    )
     return body, table
 
 
@@ -201,18 +250,37 @@ def format_span(a: SpanArrays, years: list[int], events: bool) -> SpanOutput:
     """A span's rows of every results file, and its Outcomes arrays."""
     reps = ints(np.arange(a.indices.start, a.indices.stop))
     members, member_table = _members(a, reps)
-    csv = {"timeseries": _timeseries(a, reps), "members": members,
-           "statements": _statements(a, reps)}
+    csv = {
+        "timeseries": _timeseries(a, reps),
+        "members": members,
+        "statements": _statements(a, reps),
+    }
     parquet = {"members": member_table}
     if events:
         csv["events"], parquet["events"] = _events(a, reps)
     exchanges, tone, voice = _outcome_arrays(a, years)
-    return SpanOutput(a.indices.start, csv, parquet, dict(a.chairs), a.metrics, a.members,
-                      exchanges, tone, voice, (0.0, 0.0))
+    return SpanOutput(
+        a.indices.start,
+        csv,
+        parquet,
+        dict(a.chairs),
+        a.metrics,
+        a.members,
+        exchanges,
+        tone,
+        voice,
+        (0.0, 0.0),
+    )
 
 
-def write_span(scenario: Scenario, blocks: range, n_replicates: int, root_seed: int,
-               draw: ParameterDraw | None, events: bool) -> SpanOutput:
+def write_span(
+    scenario: Scenario,
+    blocks: range,
+    n_replicates: int,
+    root_seed: int,
+    draw: ParameterDraw | None,
+    events: bool,
+) -> SpanOutput:
     """One task of a run, in whatever process runs it: simulate the span, then format it."""
     t0 = time.process_time()
     arrays = run_span(scenario, blocks, n_replicates, root_seed, draw, record_events=events)
@@ -255,8 +323,15 @@ class RunWriter:
     """Appends each task's bytes to the CSV files and its tables to the Parquet files,
     and copies its arrays into Outcomes."""
 
-    def __init__(self, folder: Path, replicates: int, start: Quarter, end: Quarter,
-                 events: bool, stack: ExitStack):
+    def __init__(
+        self,
+        folder: Path,
+        replicates: int,
+        start: Quarter,
+        end: Quarter,
+        events: bool,
+        stack: ExitStack,
+    ):
         self.outcomes = Outcomes.empty(replicates, start, end)
         self.names = [n for n in CSV_FILES if events or n != "events"]
         self._csv: dict[str, BinaryIO] = {}
@@ -264,8 +339,11 @@ class RunWriter:
             handle = stack.enter_context((folder / f"{name}.csv").open("wb"))
             handle.write(header(CSV_FILES[name]))
             self._csv[name] = handle
-        self._parquet = {name: ParquetSink(folder / f"{name}.parquet", PARQUET_SCHEMAS[name])
-                         for name in PARQUET_SCHEMAS if name in self.names}
+        self._parquet = {
+            name: ParquetSink(folder / f"{name}.parquet", PARQUET_SCHEMAS[name])
+            for name in PARQUET_SCHEMAS
+            if name in self.names
+        }
         for sink in self._parquet.values():
             stack.callback(sink.close)
         self.seconds = {"simulation": 0.0, "formatting": 0.0, "writing": 0.0}
@@ -319,13 +397,13 @@ def write_run(
                 writer.add(part)
         outcomes = writer.outcomes
         t0 = time.perf_counter()
-        outcomes.summary_frame().to_csv(staging / "summary.csv", index=False,
-                                        float_format="%.6g")
+        outcomes.summary_frame().to_csv(staging / "summary.csv", index=False, float_format="%.6g")
         t1 = time.perf_counter()
         extra = finish(staging, outcomes)
         files = sorted([*writer.files, "summary.csv", "manifest.json", *extra])
         (staging / "manifest.json").write_text(
-            json.dumps(manifest(files), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            json.dumps(manifest(files), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         if timings is not None:
             timings.update(writer.seconds)
             timings["summary"] = t1 - t0

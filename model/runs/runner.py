@@ -38,12 +38,19 @@ def parameter_draw(mode: str) -> tuple[ParameterDraw, dict]:
     return PointDraw(params), {"mode": "point", "source": source, "values": params.as_dict()}
 
 
-def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: str | None = None,
-                 parameters: str = "point", progress: bool | None = None,
-                 scenario_file: str | None = None,
-                 extra: Callable[[Path, Outcomes], list[str]] | None = None,
-                 events: bool | None = None,
-                 timings: dict[str, float] | None = None) -> Outcomes:
+def run_scenario(
+    scenario: Scenario,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    parameters: str = "point",
+    progress: bool | None = None,
+    scenario_file: str | None = None,
+    extra: Callable[[Path, Outcomes], list[str]] | None = None,
+    events: bool | None = None,
+    timings: dict[str, float] | None = None,
+) -> Outcomes:
     """Run ``scenario`` and write its complete results folder at ``out``.
 
     ``extra(folder, outcomes)`` may add files (returning their names) before the
@@ -56,15 +63,22 @@ def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: 
         info = {**info, "scenario_overrides": dict(scenario.parameters)}
     plan = Plan(scenario, scenario.replicates, scenario.seed, draw)
     with_events = events_wanted(plan.replicates, events)
-    bar = tqdm(total=plan.replicates, desc=scenario.name, unit="rep",
-               disable=None if progress is None else not progress, leave=False)
+    bar = tqdm(
+        total=plan.replicates,
+        desc=scenario.name,
+        unit="rep",
+        disable=None if progress is None else not progress,
+        leave=False,
+    )
     statements = cached_record().statements
-    observed = statements[(statements["year"] >= scenario.start.year)
-                          & (statements["year"] <= scenario.end.year)]
+    observed = statements[
+        (statements["year"] >= scenario.start.year) & (statements["year"] <= scenario.end.year)
+    ]
 
     def parts() -> Iterator[SpanOutput]:
-        for part in iterate_spans(plan, write_span, with_events, workers=workers,
-                                  scheduler=scheduler):
+        for part in iterate_spans(
+            plan, write_span, with_events, workers=workers, scheduler=scheduler
+        ):
             bar.update(len(part.metrics))
             yield part
 
@@ -72,7 +86,8 @@ def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: 
         figures = run_figures(outcomes, folder / "figures", scenario.title, observed)
         names = [f"figures/{p.name}" for p in figures]
         (folder / "report.md").write_text(
-            render_report(scenario, outcomes, info["mode"], names), encoding="utf-8")
+            render_report(scenario, outcomes, info["mode"], names), encoding="utf-8"
+        )
         return [*names, "report.md", *(extra(folder, outcomes) if extra else [])]
 
     def manifest(files: list[str]) -> dict:
@@ -81,24 +96,40 @@ def run_scenario(scenario: Scenario, out: Path, *, workers: int = 1, scheduler: 
         return data
 
     try:
-        return write_run(out, parts(), plan.replicates, scenario.start, scenario.end, manifest,
-                         finish, events=with_events, timings=timings)
+        return write_run(
+            out,
+            parts(),
+            plan.replicates,
+            scenario.start,
+            scenario.end,
+            manifest,
+            finish,
+            events=with_events,
+            timings=timings,
+        )
     finally:
         bar.close()
 
 
-def _manifest(scenario: Scenario, info: dict, files: list[str], scenario_file: str | None
-              ) -> dict:
-    data = build_manifest(scenario.resolved(), scenario.digest(), scenario.seed,
-                          scenario.replicates, info, files)
+def _manifest(scenario: Scenario, info: dict, files: list[str], scenario_file: str | None) -> dict:
+    data = build_manifest(
+        scenario.resolved(), scenario.digest(), scenario.seed, scenario.replicates, info, files
+    )
     if scenario_file:
         data["scenario_file"] = scenario_file
     return data
 
 
-def summarise_scenario(scenario: Scenario, out: Path, *, workers: int = 1,
-                       scheduler: str | None = None, parameters: str = "point",
-                       progress: bool | None = None, scenario_file: str | None = None) -> Tally:
+def summarise_scenario(
+    scenario: Scenario,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    parameters: str = "point",
+    progress: bool | None = None,
+    scenario_file: str | None = None,
+) -> Tally:
     """Run ``scenario`` keeping only statement counts (model/runs/stream.py) and write
     summary.csv, tones.csv and the manifest at ``out``: any number of replicates in
     constant memory, no per-replicate rows."""
@@ -107,8 +138,13 @@ def summarise_scenario(scenario: Scenario, out: Path, *, workers: int = 1,
         info = {**info, "scenario_overrides": dict(scenario.parameters)}
     plan = Plan(scenario, scenario.replicates, scenario.seed, draw)
     tally = Tally.empty(list(range(scenario.start.year, scenario.end.year + 1)))
-    with tqdm(total=plan.replicates, desc=scenario.name, unit="rep",
-              disable=None if progress is None else not progress, leave=False) as bar:
+    with tqdm(
+        total=plan.replicates,
+        desc=scenario.name,
+        unit="rep",
+        disable=None if progress is None else not progress,
+        leave=False,
+    ) as bar:
         for part in iterate_spans(plan, tally_span, workers=workers, scheduler=scheduler):
             tally.add(part)
             bar.update(part.replicates)

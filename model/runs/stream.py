@@ -43,8 +43,12 @@ class Tally:
     @classmethod
     def empty(cls, years: list[int]) -> Tally:
         shape = (len(years), len(MEETINGS))
-        return cls(list(years), {}, np.zeros((*shape, LEVELS + 1), dtype=np.int64),
-                   np.zeros((*shape, len(VOICES)), dtype=np.int64))
+        return cls(
+            list(years),
+            {},
+            np.zeros((*shape, LEVELS + 1), dtype=np.int64),
+            np.zeros((*shape, len(VOICES)), dtype=np.int64),
+        )
 
     @property
     def replicates(self) -> int:
@@ -63,16 +67,20 @@ class Tally:
         periods = [str(y) for y in self.years]
         n = self.replicates
         for k, meeting in enumerate(MEETINGS):
-            tone = [_stats(np.repeat(np.arange(LEVELS, dtype=float), c[:LEVELS]))
-                    for c in self.tones[:, k]]
+            tone = [
+                _stats(np.repeat(np.arange(LEVELS, dtype=float), c[:LEVELS]))
+                for c in self.tones[:, k]
+            ]
             rows += [(f"tone_{meeting}", p, *s) for p, s in zip(periods, tone, strict=True)]
             grave = [_binary(c[GRAVE], n) for c in self.tones[:, k]]
-            rows += [(f"grave_concern_{meeting}", p, *s)
-                     for p, s in zip(periods, grave, strict=True)]
+            rows += [
+                (f"grave_concern_{meeting}", p, *s) for p, s in zip(periods, grave, strict=True)
+            ]
             for voice, code in VOICE_CODE.items():
                 share = [_binary(c[code], n) for c in self.voices[:, k]]
-                rows += [(f"voice_{voice}_{meeting}", p, *s)
-                         for p, s in zip(periods, share, strict=True)]
+                rows += [
+                    (f"voice_{voice}_{meeting}", p, *s) for p, s in zip(periods, share, strict=True)
+                ]
         return rows
 
     def tone_rows(self) -> list[dict[str, Any]]:
@@ -85,11 +93,18 @@ class Tally:
                 counts, voices = self.tones[y, k], self.voices[y, k]
                 texts = counts[:LEVELS].sum()
                 mean = (counts[:LEVELS] @ np.arange(LEVELS)) / texts if texts else np.nan
-                row = {"year": year, "meeting": meeting,
-                       "chair": self.chairs.get((year, meeting), ""), "replicates": n}
+                row = {
+                    "year": year,
+                    "meeting": meeting,
+                    "chair": self.chairs.get((year, meeting), ""),
+                    "replicates": n,
+                }
                 row |= {f"p_tone_{level}": counts[level] / n for level in range(LEVELS)}
-                row |= {"p_no_text": counts[LEVELS] / n, "mean_tone": mean,
-                        "p_grave": counts[GRAVE] / n}
+                row |= {
+                    "p_no_text": counts[LEVELS] / n,
+                    "mean_tone": mean,
+                    "p_grave": counts[GRAVE] / n,
+                }
                 row |= {f"p_{voice}": voices[code] / n for voice, code in VOICE_CODE.items()}
                 out.append(row)
         return out
@@ -105,12 +120,13 @@ def _stats(values: np.ndarray) -> tuple[float, ...]:
 def _binary(ones: int, n: int) -> tuple[float, ...]:
     """Statistics of ``ones`` ones among ``n`` zero-or-one values."""
     values = np.zeros(n)
-    values[n - int(ones):] = 1.0
+    values[n - int(ones) :] = 1.0
     return _stats(values)
 
 
-def tally_span(scenario: Scenario, blocks: range, n_replicates: int, root_seed: int,
-               draw: ParameterDraw | None) -> Tally:
+def tally_span(
+    scenario: Scenario, blocks: range, n_replicates: int, root_seed: int, draw: ParameterDraw | None
+) -> Tally:
     """One task: run the span without events and count its statements."""
     arrays = run_span(scenario, blocks, n_replicates, root_seed, draw, record_events=False)
     years = list(range(scenario.start.year, scenario.end.year + 1))
@@ -126,17 +142,20 @@ def tally_span(scenario: Scenario, blocks: range, n_replicates: int, root_seed: 
     return tally
 
 
-def write_summary(destination: Path, tally: Tally,
-                  manifest: Callable[[list[str]], dict[str, Any]]) -> None:
+def write_summary(
+    destination: Path, tally: Tally, manifest: Callable[[list[str]], dict[str, Any]]
+) -> None:
     """Write summary.csv (statement rows), tones.csv and the manifest, atomically."""
     import pandas as pd
 
     with replace_folder(destination) as staging:
-        pd.DataFrame(tally.summary_rows(), columns=["metric", "period", "mean", "p10", "p50",
-                                                    "p90"]).to_csv(
-            staging / "summary.csv", index=False, float_format="%.6g")
-        pd.DataFrame(tally.tone_rows()).to_csv(staging / "tones.csv", index=False,
-                                               float_format="%.6g")
+        pd.DataFrame(
+            tally.summary_rows(), columns=["metric", "period", "mean", "p10", "p50", "p90"]
+        ).to_csv(staging / "summary.csv", index=False, float_format="%.6g")
+        pd.DataFrame(tally.tone_rows()).to_csv(
+            staging / "tones.csv", index=False, float_format="%.6g"
+        )
         files = ["manifest.json", "summary.csv", "tones.csv"]
         (staging / "manifest.json").write_text(
-            json.dumps(manifest(files), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            json.dumps(manifest(files), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
