@@ -114,6 +114,8 @@ def test_block_seeds_are_the_engines_in_constant_time():
         assert [p.spawn_key for p in params] == [p.spawn_key for p in their_params]
         rng, theirs = np.random.default_rng(model), np.random.default_rng(their_model)
         assert rng.random() == theirs.random()
+        # a point draw needs only the model seed: its spawn key, without the row seeds
+        assert their_model.spawn_key == np.random.SeedSequence(2024, spawn_key=(block, 1)).spawn_key
 
 
 def test_spans_cover_every_block_once_in_order():

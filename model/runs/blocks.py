@@ -61,13 +61,19 @@ def _parameters(
     params: list[Parameters] = []
     replaced: dict[int, tuple[Parameters, Parameters]] = {}
     seeds, sizes = [], []
+    point = isinstance(draw, PointDraw)  # ignores its stream: no generator per replicate
     for b in blocks:
         indices = block_range(b, n_replicates)
-        param_seeds, model_seed = block_seeds(root_seed, b)
+        if point:
+            model_seed = np.random.SeedSequence(root_seed, spawn_key=(b, 1))
+            drawn = [draw.params] * len(indices)
+        else:
+            param_seeds, model_seed = block_seeds(root_seed, b)
+            drawn = [draw(i, np.random.default_rng(param_seeds[i - indices.start]))
+                     for i in indices]  # fmt: skip
         seeds.append(model_seed)
         sizes.append(len(indices))
-        for i in indices:
-            chosen = draw(i, np.random.default_rng(param_seeds[i - indices.start]))
+        for chosen in drawn:
             if scenario.parameters:  # a point draw repeats one object: replace it once
                 key = id(chosen)
                 if key not in replaced:

@@ -10,8 +10,6 @@ from tqdm import tqdm
 from model.files.manifest import build_manifest
 from model.runs.ensemble import Plan, iterate_spans
 from model.runs.outcomes import Outcomes
-from model.runs.plots import run_figures
-from model.runs.report import render_report
 from model.runs.results import SpanOutput, events_rule, events_wanted, write_run, write_span
 from model.runs.stream import Tally, tally_span, write_summary
 from model.world.initial import cached_record
@@ -83,6 +81,9 @@ def run_scenario(
             yield part
 
     def finish(folder: Path, outcomes: Outcomes) -> list[str]:
+        from model.runs.plots import run_figures  # matplotlib: only when drawing
+        from model.runs.report import render_report
+
         figures = run_figures(outcomes, folder / "figures", scenario.title, observed)
         names = [f"figures/{p.name}" for p in figures]
         (folder / "report.md").write_text(
