@@ -187,15 +187,22 @@ def child_sweep(n: int, workers: int) -> None:
     print(f"{len(result.samples)} {elapsed:.3f}")
 
 
+CPU = [0.0]
+"""CPU seconds of the last measured child's process tree."""
+
+
 def measured_child(*args: str) -> tuple[str, float, float]:
     """(stdout, wall seconds, peak MB of the whole process tree) of this script run with
-    ``args`` in a fresh child process."""
+    ``args`` in a fresh child process; ``CPU[0]`` gets the tree's CPU seconds (as last
+    sampled), the measure least disturbed by other processes on a shared machine."""
     import psutil
 
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
     peak = [0]
     done = threading.Event()
+
+    cpu: dict[int, float] = {}
 
     def tree_memory(root: psutil.Process) -> int:
         """Proportional set size (shared pages split between the processes that map
@@ -204,6 +211,8 @@ def measured_child(*args: str) -> tuple[str, float, float]:
         for p in [root, *root.children(recursive=True)]:
             with contextlib.suppress(psutil.Error):
                 total += p.memory_full_info().pss
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
         return total
 
     def sample() -> None:
@@ -219,6 +228,7 @@ def measured_child(*args: str) -> tuple[str, float, float]:
     wall = time.perf_counter() - t0
     done.set()
     watcher.join()
+    CPU[0] = sum(cpu.values())
     if proc.returncode:
         raise RuntimeError(f"child {args} failed with exit code {proc.returncode}")
     return out, wall, peak[0] / 2**20
@@ -290,13 +300,13 @@ def run_section(replicates: int, workers: int, rounds: int) -> None:
                 "--events",
                 "default" if events is None else "on",
             )
-            found.append({**json.loads(out), "wall": wall, "peak": peak})
+            found.append({**json.loads(out), "wall": wall, "peak": peak, "cpu": CPU[0]})
         med = {k: float(np.median([f[k] for f in found])) for k in found[0]}
         parts = ", ".join(f"{k} {med[k]:.1f} s" for k in RUN_PARTS[:-1])
         print(
             f"  {label}: {med['total']:.1f} s in run_scenario ({med['wall']:.1f} s with "
             f"start-up): {parts}; {med['megabytes']:.0f} MB written; peak memory "
-            f"{med['peak']:.0f} MB (all processes)"
+            f"{med['peak']:.0f} MB (all processes); {med['cpu']:.0f} CPU s in all processes"
         )
         per = 1e3 * (med["simulation"] + med["formatting"]) / replicates
         print(
@@ -309,6 +319,7 @@ def run_section(replicates: int, workers: int, rounds: int) -> None:
 def summary_section(replicates: int, workers: int) -> None:
     out, wall, peak = measured_child("--child-summary", str(replicates), "--workers", str(workers))
     n, seconds = out.split()
+    cpu = CPU[0]
     print(
         f"summary only (run --summary-only), {int(n):,} replicates of the baseline, "
         f"{workers} worker processes, once:"
@@ -316,7 +327,8 @@ def summary_section(replicates: int, workers: int) -> None:
     print(
         f"  {float(seconds):.1f} s ({wall:.1f} s with start-up; "
         f"{1e6 * float(seconds) / int(n):.0f} us per replicate); peak memory {peak:.0f} MB "
-        f"(all processes)"
+        f"(all processes); {cpu:.0f} CPU s in all processes "
+        f"({1e6 * cpu / int(n):.0f} us per replicate)"
     )
 
 
