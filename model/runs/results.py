@@ -23,7 +23,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -288,7 +288,7 @@ def write_span(
     years = list(range(scenario.start.year, scenario.end.year + 1))
     out = format_span(arrays, years, events)
     t2 = time.process_time()
-    return SpanOutput(**{**out.__dict__, "seconds": (t1 - t0, t2 - t1)})
+    return replace(out, seconds=(t1 - t0, t2 - t1))
 
 
 class ParquetSink:
