@@ -124,3 +124,27 @@ def test_spans_cover_every_block_once_in_order():
         assert found == list(range(n_blocks(n)))
         assert max(len(s) for s in spans(n, workers)) <= 16
     assert len(spans(3000, 2)) >= 8  # enough tasks to keep two workers busy
+
+
+def test_a_worker_frees_each_span_model_at_once(monkeypatch):
+    import gc
+    import weakref
+
+    from model.runs import blocks
+
+    made = []
+    real = blocks.span_model
+
+    def spy(*args, **kwargs):
+        indices, model = real(*args, **kwargs)
+        made.append(weakref.ref(model))
+        return indices, model
+
+    monkeypatch.setattr(blocks, "span_model", spy)
+    gc.disable()  # only reference counting may free it
+    try:
+        arrays = run_span(SHOCKS, range(0, 1), BLOCK, 4)
+        assert made and made[0]() is None  # gone without a cyclic collection
+    finally:
+        gc.enable()
+    assert arrays.metrics.shape[0] == BLOCK and np.isfinite(arrays.metrics).all()

@@ -203,8 +203,18 @@ def run_span(
 ) -> SpanArrays:
     """Run blocks ``blocks`` of an ensemble as one model and return their arrays."""
     indices, model = span_model(scenario, blocks, n_replicates, root_seed, draw, record_events)
-    model.run()
-    return span_arrays(indices, model)
+    try:
+        model.run()
+        return span_arrays(indices, model)  # copies: nothing in it refers to the model
+    finally:
+        release(model)
+
+
+def release(model: BatchedModel) -> None:
+    """Free a finished model's arrays now. Its Mesa agents refer back to it, so without
+    this it waits for the cyclic garbage collector, which counts objects, not bytes: a
+    worker running span after span then holds gigabytes of dead models."""
+    model.__dict__.clear()
 
 
 def meeting_slots(statements: list[tuple[int, str, str]], years: list[int]) -> list[tuple]:
