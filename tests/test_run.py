@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import model.world.batched
 from model.cli.commands import main
+from model.runs.results import RunWriter
 from model.runs.runner import run_scenario
 from model.world.scenario import load_scenario
 
@@ -101,7 +101,8 @@ def test_run_writes_every_contract_file(short, tmp_path):
 
 @pytest.mark.slow
 def test_same_seed_same_bytes_any_workers(short, tmp_path):
-    scenario = load_scenario(short)  # 20 replicates: two chunks, so two workers share them
+    scenario = load_scenario(short)  # 20 replicates: one block (tests/test_results_writer.py
+    # runs three blocks on two workers)
     run_scenario(scenario, tmp_path / "a", workers=1)
     run_scenario(scenario, tmp_path / "b", workers=1)
     run_scenario(scenario, tmp_path / "c", workers=2)
@@ -139,16 +140,13 @@ def test_an_interrupted_run_leaves_no_half_result(short, tmp_path, monkeypatch):
     out = tmp_path / "out"
     run_scenario(scenario.with_changes(replicates=3), out)
     before = contents(out)
-    real = model.world.batched.run_block
+    real = RunWriter.add
 
-    def flaky(*args, **kwargs):  # the run stops after seven replicates were written
-        def results():
-            yield from real(*args, **kwargs)[:7]
-            raise KeyboardInterrupt
+    def flaky(self, part):  # the run stops once the first rows were written
+        real(self, part)
+        raise KeyboardInterrupt
 
-        return results()
-
-    monkeypatch.setattr(model.world.batched, "run_block", flaky)
+    monkeypatch.setattr(RunWriter, "add", flaky)
     with pytest.raises(KeyboardInterrupt):
         run_scenario(scenario, out)
     assert contents(out) == before  # the previous complete result is untouched

@@ -123,8 +123,12 @@ def _destinations(scenarios, out: str | None) -> list[Path]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from model.files.safe_output import check_folder
-    from model.runs.runner import run_scenario
+    from model.runs.runner import run_scenario, summarise_scenario
 
+    if args.summary_only and args.events:
+        raise UsageError(
+            "--events cannot be combined with --summary-only, which writes no per-replicate rows"
+        )
     scenarios = _load_all(args.scenarios, args.replicates, args.seed)
     _warn_dates(args.scenarios)
     destinations = _destinations(scenarios, args.out)
@@ -132,17 +136,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_folder(destination)
     mode = _parameter_mode(args.parameters)
     for scenario, destination, file in zip(scenarios, destinations, args.scenarios, strict=True):
-        run_scenario(
-            scenario,
-            destination,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            parameters=mode,
-            scenario_file=file,
-        )
+        options = {
+            "workers": args.workers,
+            "scheduler": args.scheduler,
+            "parameters": mode,
+            "scenario_file": file,
+        }
+        if args.summary_only:
+            summarise_scenario(scenario, destination, **options)
+            print(
+                f"{scenario.name}: {scenario.replicates} replicates ({mode} parameters) -> "
+                f"{destination}/tones.csv"
+            )
+            continue
+        run_scenario(scenario, destination, events=args.events, **options)
         print(
             f"{scenario.name}: {scenario.replicates} replicates ({mode} parameters) -> "
-            f"{destination}/report.md"
+            f"{destination}/report.md and report.html"
         )
     return 0
 
@@ -482,6 +492,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _executor_options(p)
     _parameter_option(p)
+    p.add_argument(
+        "--events",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write (or not) the per-replicate event log, events.csv and "
+        "events.parquet (default: only up to 1000 replicates; "
+        "manifest.json records which)",
+    )
+    p.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="keep only statement counts, for ensembles of any size: writes "
+        "summary.csv (the statement rows), tones.csv (per year and meeting: "
+        "P(tone 0-4), mean tone, P(grave concern), P(consensus/split/none)) "
+        "and manifest.json; no per-replicate rows, figures or report",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="run scenarios with common random numbers and compare them")

@@ -25,12 +25,14 @@ def _client(address: str):
         from dask.distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise DistributedUnavailable(
-            "--scheduler needs Dask: pip install 'asean-sim[distributed]'") from exc
+            "--scheduler needs Dask: pip install 'asean-sim[distributed]'"
+        ) from exc
     return Client(address, set_as_default=False)
 
 
-def dask_ordered[T](func: Callable[..., T], tasks: Sequence[Sequence[Any]], address: str
-                 ) -> Iterator[T]:
+def dask_ordered[T](
+    func: Callable[..., T], tasks: Sequence[Sequence[Any]], address: str
+) -> Iterator[T]:
     """Yield ``func(*task)`` for every task, computed on the cluster at ``address``, in order.
 
     ``pure=False``: two identical tasks are still two runs (Dask would otherwise

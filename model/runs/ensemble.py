@@ -6,13 +6,16 @@ By default an ensemble runs on the batched engine (model/world/batched.py): bloc
 replicate and each replicate's DiplomacyModel draws only from it. Either way a
 replicate's result depends on the seed and its index alone, never on the number of
 workers or the executor. Results are yielded in replicate order, block by block (or
-chunk by chunk), so callers can stream them to disk.
+chunk by chunk), so callers can stream them to disk. A results folder is written from
+spans of blocks (:func:`iterate_spans`): each task simulates several blocks as one model
+and returns its finished rows, not replicate objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -132,11 +135,22 @@ def iterate(
         yield from results
 
 
-def iterate_dask(plan: Plan, chunks: Sequence[range], seeds: Sequence[np.random.SeedSequence],
-                 scheduler: str) -> Iterator[ReplicateResult]:
-    """Yield an ensemble's replicates, run chunk by chunk on a Dask cluster, in order."""
-    from model.runs.distributed import dask_ordered
+def iterate_spans[T](
+    plan: Plan,
+    task: Callable[..., T],
+    *args: Any,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Iterator[T]:
+    """Yield ``task(scenario, blocks, replicates, seed, draw, *args)`` for consecutive
+    spans of blocks (model/runs/blocks.py), in replicate order.
 
-    tasks = [(plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw) for chunk in chunks]
-    for results in dask_ordered(_run_chunk, tasks, scheduler):
-        yield from results
+    A span is run as one batched model in whichever process gets it; its results are
+    the same bits as block by block, so the spans may follow the number of workers (a
+    Dask cluster gets spans as if it had 16) while the outputs stay the same.
+    """
+    from model.runs.blocks import spans
+
+    groups = spans(plan.replicates, workers if scheduler is None else 16)
+    tasks = [(plan.scenario, g, plan.replicates, plan.seed, plan.draw, *args) for g in groups]
+    yield from run_ordered(task, tasks, workers=workers, scheduler=scheduler)

@@ -16,8 +16,12 @@ from typing import Any
 from model.runs.window import IN_FLIGHT_PER_WORKER, windowed
 
 
-def run_ordered[T](func: Callable[..., T], tasks: Sequence[Sequence[Any]], workers: int = 1,
-                scheduler: str | None = None) -> Iterator[T]:
+def run_ordered[T](
+    func: Callable[..., T],
+    tasks: Sequence[Sequence[Any]],
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Iterator[T]:
     """Yield ``func(*task)`` for every task, in order.
 
     ``workers=1`` (or a single task) runs here; more use a forkserver process pool (not

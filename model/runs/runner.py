@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
 
 from model.files.manifest import build_manifest
-from model.runs.ensemble import Plan, iterate
+from model.runs.ensemble import Plan, iterate_spans
 from model.runs.html import write_html_report
 from model.runs.outcomes import Outcomes
-from model.runs.report import render_report
-from model.runs.results import write_run
+from model.runs.results import SpanOutput, events_rule, events_wanted, write_run, write_span
+from model.runs.stream import Tally, tally_span, write_summary
 from model.world.parameters import CALIBRATED_FILE, default_parameters
 from model.world.replicate import ParameterDraw, PointDraw
 from model.world.scenario import Scenario
@@ -54,19 +54,22 @@ def run_scenario(
     progress: bool | None = None,
     scenario_file: str | None = None,
     extra: Callable[[Path, Outcomes], list[str]] | None = None,
+    events: bool | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Outcomes:
     """Run ``scenario`` and write its complete results folder at ``out``.
 
     ``extra(folder, outcomes)`` may add files (returning their names) before the
-    manifest is written, so they are part of the folder and listed as ours.
+    manifest is written, so they are part of the folder and listed as ours. ``events``
+    forces the event log on or off (None: model/runs/results.py's ``events_wanted``);
+    ``timings`` receives where the time went (``write_run``).
     """
     draw, info = parameter_draw(parameters)
     if scenario.parameters:
         info = {**info, "scenario_overrides": dict(scenario.parameters)}
     plan = Plan(scenario, scenario.replicates, scenario.seed, draw)
-    results = iterate(plan, workers=workers, scheduler=scheduler)
+    with_events = events_wanted(plan.replicates, events)
     bar = tqdm(
-        results,
         total=plan.replicates,
         desc=scenario.name,
         unit="rep",
@@ -74,9 +77,17 @@ def run_scenario(
         leave=False,
     )
 
+    def parts() -> Iterator[SpanOutput]:
+        for part in iterate_spans(
+            plan, write_span, with_events, workers=workers, scheduler=scheduler
+        ):
+            bar.update(len(part.metrics))
+            yield part
+
     def finish(folder: Path, outcomes: Outcomes) -> list[str]:
         # matplotlib only once the tables are out
         from model.runs.plots import observed_statements, run_figures
+        from model.runs.report import render_report
 
         observed = observed_statements(scenario.start.year, scenario.end.year)
         figures = run_figures(outcomes, folder / "figures", scenario.title, observed)
@@ -88,14 +99,69 @@ def run_scenario(
         return [*names, "report.md", page, *(extra(folder, outcomes) if extra else [])]
 
     def manifest(files: list[str]) -> dict:
-        data = build_manifest(
-            scenario.resolved(), scenario.digest(), scenario.seed, scenario.replicates, info, files
-        )
-        if scenario_file:
-            data["scenario_file"] = scenario_file
+        data = _manifest(scenario, info, files, scenario_file)
+        data["events"] = events_rule(plan.replicates, events)
         return data
 
     try:
-        return write_run(out, bar, plan.replicates, scenario.start, scenario.end, manifest, finish)
+        return write_run(
+            out,
+            parts(),
+            plan.replicates,
+            scenario.start,
+            scenario.end,
+            manifest,
+            finish,
+            events=with_events,
+            timings=timings,
+        )
     finally:
         bar.close()
+
+
+def _manifest(scenario: Scenario, info: dict, files: list[str], scenario_file: str | None) -> dict:
+    data = build_manifest(
+        scenario.resolved(), scenario.digest(), scenario.seed, scenario.replicates, info, files
+    )
+    if scenario_file:
+        data["scenario_file"] = scenario_file
+    return data
+
+
+def summarise_scenario(
+    scenario: Scenario,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    parameters: str = "point",
+    progress: bool | None = None,
+    scenario_file: str | None = None,
+) -> Tally:
+    """Run ``scenario`` keeping only statement counts (model/runs/stream.py) and write
+    summary.csv, tones.csv and the manifest at ``out``: any number of replicates in
+    constant memory, no per-replicate rows."""
+    draw, info = parameter_draw(parameters)
+    if scenario.parameters:
+        info = {**info, "scenario_overrides": dict(scenario.parameters)}
+    plan = Plan(scenario, scenario.replicates, scenario.seed, draw)
+    tally = Tally.empty(list(range(scenario.start.year, scenario.end.year + 1)))
+    with tqdm(
+        total=plan.replicates,
+        desc=scenario.name,
+        unit="rep",
+        disable=None if progress is None else not progress,
+        leave=False,
+    ) as bar:
+        for part in iterate_spans(plan, tally_span, workers=workers, scheduler=scheduler):
+            tally.add(part)
+            bar.update(part.replicates)
+
+    def manifest(files: list[str]) -> dict:
+        data = _manifest(scenario, info, files, scenario_file)
+        data["summary_only"] = True
+        data["events"] = {"written": False, "rule": "--summary-only"}
+        return data
+
+    write_summary(out, tally, manifest)
+    return tally
