@@ -112,7 +112,13 @@ def test_draft_batch_is_draft_text_row_by_row():
     previous = rng.integers(-1, 5, rows)
     soften = rng.uniform(0, 1, rows)
     batch = draft_batch(
-        Positions(wish, lower, upper, salience), present, chair, 0.35, stake, previous, 0.7,
+        Positions(wish, lower, upper, salience),
+        present,
+        chair,
+        0.35,
+        stake,
+        previous,
+        0.7,
         soften,
     )
     for r in range(rows):

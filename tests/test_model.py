@@ -46,8 +46,10 @@ def test_one_agent_per_actor_and_interactive_stepping():
     assert model.clock == Quarter(2024, 1) and model.next_quarter == Quarter(2024, 2)
     model.run()
     assert model.clock == Quarter(2024, 4) and not model.running and model.next_quarter is None
-    assert [(s.year, s.meeting) for s in model.statements] == [(2024, "ministerial"),
-                                                               (2024, "summit")]
+    assert [(s.year, s.meeting) for s in model.statements] == [
+        (2024, "ministerial"),
+        (2024, "summit"),
+    ]
     assert model.statements[0].chair == "LAO"
     assert model.metric_history().shape == (4, len(METRICS))
 
@@ -60,8 +62,12 @@ def test_different_seeds_differ_and_same_seed_matches():
 
 def test_a_nuclear_shock_fires_in_its_quarter_and_hardens_members():
     calm = run(start="2026Q1", end="2026Q4", levers=QUIET)
-    shocked = run(start="2026Q1", end="2026Q4", levers=QUIET,
-                  shocks=[ShockSpec(at="2026Q2", type="nuclear_test")])
+    shocked = run(
+        start="2026Q1",
+        end="2026Q4",
+        levers=QUIET,
+        shocks=[ShockSpec(at="2026Q2", type="nuclear_test")],
+    )
     k = METRICS.index("nuclear_tests")
     assert shocked.metric_history()[:, k].tolist() == [0, 1, 0, 0]
     assert calm.metric_history()[:, k].sum() == 0
@@ -86,15 +92,22 @@ def test_timor_leste_joins_in_2025q4():
 def test_chair_rotation_and_chair_change_shock():
     model = run(start="2027Q1", end="2029Q4")
     assert model.chairs == {2027: "SGP", 2028: "THA", 2029: "TLS"}
-    changed = run(start="2028Q1", end="2028Q4",
-                  shocks=[ShockSpec(at="2028Q2", type="chair_change", actor="MMR")])
+    changed = run(
+        start="2028Q1",
+        end="2028Q4",
+        shocks=[ShockSpec(at="2028Q2", type="chair_change", actor="MMR")],
+    )
     assert [s.chair for s in changed.statements] == ["MMR", "MMR"]
 
 
 def test_breaking_relations_stops_dprk_delegations():
     levers = {"dprk_outreach": 3.0}
-    broken = run(start="2024Q1", end="2025Q4", levers=levers,
-                 shocks=[ShockSpec(at="2024Q1", type="break_relations", actor="LAO")])
+    broken = run(
+        start="2024Q1",
+        end="2025Q4",
+        levers=levers,
+        shocks=[ShockSpec(at="2024Q1", type="break_relations", actor="LAO")],
+    )
     assert not any(e.cameo == "042" and "LAO" in (e.source, e.target) for e in broken.events)
     assert broken.stance[INDEX["LAO"], ENGAGEMENT] < 0.2
     open_ = run(start="2024Q1", end="2025Q4", levers=levers)
@@ -103,9 +116,14 @@ def test_breaking_relations_stops_dprk_delegations():
 
 def test_sanctions_raise_dprk_outreach_on_average():
     def exchanges(tightness):
-        return np.mean([run(start="2024Q1", end="2025Q4", rng=i,
-                            levers={"sanctions_tightness": tightness}).exchange_history.sum()
-                        for i in range(10)])
+        return np.mean(
+            [
+                run(
+                    start="2024Q1", end="2025Q4", rng=i, levers={"sanctions_tightness": tightness}
+                ).exchange_history.sum()
+                for i in range(10)
+            ]
+        )
 
     assert exchanges(1.0) > 1.3 * exchanges(0.0)
 
@@ -121,18 +139,31 @@ def test_starting_state_comes_from_the_record():
     assert state.last_tone == 4  # the 2023 Jakarta summit's grave concern
     # drop Laos's structural facts from the record: its engagement falls
     record = cached_record()
-    thinner = record.__class__(**{**record.__dict__,
-                                  "actors": record.actors[record.actors["actor"] != "LAO"]})
-    assert initial_state(params, 2024, thinner).stance[INDEX["LAO"], ENGAGEMENT] < engagement[
-        "LAO"] - params.engagement_per_fact
+    thinner = record.__class__(
+        **{**record.__dict__, "actors": record.actors[record.actors["actor"] != "LAO"]}
+    )
+    assert (
+        initial_state(params, 2024, thinner).stance[INDEX["LAO"], ENGAGEMENT]
+        < engagement["LAO"] - params.engagement_per_fact
+    )
 
 
 def test_simulated_events_use_the_record_schema():
     model = run(start="2024Q1", end="2024Q4")
     frame = events_frame(0, model.events)
     record = cached_record()
-    schema = ["id", "date", "date_precision", "source", "target", "cameo", "goldstein", "plover",
-              "summary", "article"]
+    schema = [
+        "id",
+        "date",
+        "date_precision",
+        "source",
+        "target",
+        "cameo",
+        "goldstein",
+        "plover",
+        "summary",
+        "article",
+    ]
     assert [c for c in frame.columns if c != "replicate"] == schema
     weights = record.goldstein.set_index("cameo")["goldstein"]
     assert (frame["goldstein"].to_numpy() == weights.loc[frame["cameo"]].to_numpy()).all()
@@ -153,10 +184,16 @@ def test_knuth_poisson_draws_have_poisson_moments():
 def test_actor_overrides_apply_to_members_and_survive_lever_changes_for_powers():
     from model.world.scenario import ActorOverride
 
-    model = DiplomacyModel(start="2024Q1", end="2024Q4", rng=1, actors={
-        "LAO": ActorOverride(engagement=0.95, veto=0.3),
-        "USA": ActorOverride(pressure=0.4, lobbying=0.0),
-    }, shocks=[ShockSpec(at="2024Q2", type="lever", lever="us_pressure", value=1.0)])
+    model = DiplomacyModel(
+        start="2024Q1",
+        end="2024Q4",
+        rng=1,
+        actors={
+            "LAO": ActorOverride(engagement=0.95, veto=0.3),
+            "USA": ActorOverride(pressure=0.4, lobbying=0.0),
+        },
+        shocks=[ShockSpec(at="2024Q2", type="lever", lever="us_pressure", value=1.0)],
+    )
     assert model.stance[INDEX["LAO"], ENGAGEMENT] == 0.95
     assert model.veto()[MEMBERS.index("LAO")] == 0.3
     model.run()

@@ -103,8 +103,9 @@ def test_a_summit_opens_a_welcoming_frame_that_an_icbm_test_breaks():
     firm = default_parameters().replace(veto_engagement=0.0, veto_cover=0.0, veto_visits=0.0)
     without = _model(shocks=tested, params=firm).run()
     calm = _model(shocks=[*tested, *summit], params=firm).run()
-    broken = _model(shocks=[*tested, *summit, ShockSpec(at="2026Q3", type="icbm_test")],
-                    params=firm).run()
+    broken = _model(
+        shocks=[*tested, *summit, ShockSpec(at="2026Q3", type="icbm_test")], params=firm
+    ).run()
     assert calm.statements[0].tone <= 1 < without.statements[0].tone  # welcome or restraint
     assert calm.statements[0].target < 0.5 * without.statements[0].target
     assert broken.statements[0].tone > calm.statements[0].tone

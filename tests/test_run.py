@@ -204,8 +204,10 @@ def test_the_report_does_not_call_the_first_of_tied_years_the_weakest():
     """All years at P(grave) 0: the report says so and ranks them by mean tone."""
     from model.runs.report import harshest_and_mildest
 
-    rows = [{"year": y, "chair": c, "grave_summit": 0.0, "tone_summit": t}
-            for y, c, t in ((2024, "LAO", 3.3), (2025, "MYS", 2.1), (2026, "PHL", 2.6))]
+    rows = [
+        {"year": y, "chair": c, "grave_summit": 0.0, "tone_summit": t}
+        for y, c, t in ((2024, "LAO", 3.3), (2025, "MYS", 2.1), (2026, "PHL", 2.6))
+    ]
     sentence = harshest_and_mildest(rows)
     assert "0% in every year" in sentence
     assert "harshest year is 2024" in sentence and "mildest 2025" in sentence

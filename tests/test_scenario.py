@@ -480,17 +480,22 @@ def test_a_shorter_child_drops_the_parents_later_shocks(tmp_path):
     (folder / "parent.yaml").write_text(
         "name: parent\ntitle: P\ndescription: d\nperiod: {start: 2024Q1, end: 2027Q4}\n"
         "shocks:\n  - {at: 2024Q2, type: missile_test}\n  - {at: 2027Q1, type: nuclear_test}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (folder / "child.yaml").write_text(
         "name: child\ntitle: C\ndescription: d\nextends: parent.yaml\n"
         "period: {start: 2024Q1, end: 2025Q4}\nshocks:\n  - {at: 2025Q3, type: icbm_test}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     child = load_scenario(folder / "child.yaml")
     assert [(str(s.quarter), s.type) for s in child.shocks] == [
-        ("2024Q2", "missile_test"), ("2025Q3", "icbm_test")]
+        ("2024Q2", "missile_test"),
+        ("2025Q3", "icbm_test"),
+    ]
     (folder / "bad.yaml").write_text(
         "name: bad\ntitle: B\ndescription: d\nextends: parent.yaml\n"
         "period: {start: 2024Q1, end: 2025Q4}\nshocks:\n  - {at: 2026Q3, type: icbm_test}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError, match=r"bad.yaml:7: shocks\[1\]\.at"):
         load_scenario(folder / "bad.yaml")  # its own shock outside its period is an error

@@ -50,15 +50,24 @@ def test_while_a_pause_holds_the_dprk_launches_only_short_range_missiles():
         for _ in range(8):  # 2020-2021, the pause holds
             model.step()
         kinds = {e.summary for e in model.events if e.source == "PRK" and e.target == "UNSC"}
-        assert kinds <= {"DPRK conducts a missile test",
-                         "DPRK declares a pause on nuclear and long-range tests"}
+        assert kinds <= {
+            "DPRK conducts a missile test",
+            "DPRK declares a pause on nuclear and long-range tests",
+        }
         assert "DPRK conducts a missile test" in kinds
 
 
 def test_the_batched_engine_keeps_the_pause_the_same_way():
-    batched = BatchedModel(start="2020Q1", end="2021Q4", levers=PAUSE.levers,
-                           shocks=PAUSE.shocks, parameters=BOLD, replicates=64, rng=4,
-                           record_events=False).run()
+    batched = BatchedModel(
+        start="2020Q1",
+        end="2021Q4",
+        levers=PAUSE.levers,
+        shocks=PAUSE.shocks,
+        parameters=BOLD,
+        replicates=64,
+        rng=4,
+        record_events=False,
+    ).run()
     counts = batched._provocations.sum(axis=0)  # (replicates, kinds)
     assert counts[:, 0].sum() > 0  # plenty of launches ...
     assert counts[:, 1:3].sum() == 0  # ... none of them an ICBM or nuclear test
@@ -68,7 +77,8 @@ def test_the_batched_engine_keeps_the_pause_the_same_way():
 def test_an_escalation_is_remembered_and_breaks_the_frame_but_is_not_a_launch():
     scenario = PAUSE.with_changes(
         levers={"dprk_provocation": 0.0},
-        shocks=[{"at": "2020Q1", "type": "moratorium"}, {"at": "2020Q3", "type": "escalation"}])
+        shocks=[{"at": "2020Q1", "type": "moratorium"}, {"at": "2020Q3", "type": "escalation"}],
+    )
     model = model_from_scenario(scenario, default_parameters(), rng=1)
     for _ in range(3):
         model.step()

@@ -36,11 +36,15 @@ def test_the_warm_state_is_history_run_to_the_quarter_before():
     state = warm_state(params, Quarter(2018, 1), 0)
     past = history()
     seed = np.random.SeedSequence(past.seed).spawn(POOL)[0]
-    prefix = past.model_copy(update={
-        "period": past.period.model_copy(update={"end": "2017Q4"}),
-        "shocks": tuple(s for s in past.shocks if s.quarter <= Quarter(2017, 4))})
-    model = model_from_scenario(prefix, params, rng=np.random.default_rng(seed),
-                                record_events=False).run()
+    prefix = past.model_copy(
+        update={
+            "period": past.period.model_copy(update={"end": "2017Q4"}),
+            "shocks": tuple(s for s in past.shocks if s.quarter <= Quarter(2017, 4)),
+        }
+    )
+    model = model_from_scenario(
+        prefix, params, rng=np.random.default_rng(seed), record_events=False
+    ).run()
     np.testing.assert_array_equal(state.stance, model.stance)
     assert state.memory == model.memory and state.last_tone == model.last_tone
     # 2017's ICBM and nuclear tests are still remembered when 2018 starts
@@ -52,7 +56,8 @@ def test_baseline_and_backtest_agree_on_the_same_years_within_noise():
     full = load_scenario("scenarios/baseline.yaml")
     baseline = full.with_changes(
         period={"start": "2024Q1", "end": "2025Q4"},
-        shocks=[s.model_dump() for s in full.shocks if s.quarter <= Quarter(2025, 4)])
+        shocks=[s.model_dump() for s in full.shocks if s.quarter <= Quarter(2025, 4)],
+    )
     forward = _outcomes(baseline)
     past = _outcomes(history())
     for year in (2024, 2025):
@@ -66,4 +71,5 @@ def test_baseline_and_backtest_agree_on_the_same_years_within_noise():
     first = forward.quarters.index(Quarter(2024, 1))
     start_sanctions = forward.metrics[:, first, k]
     assert start_sanctions.mean() == pytest.approx(
-        past.metrics[:, past.quarters.index(Quarter(2024, 1)), k].mean(), abs=0.05)
+        past.metrics[:, past.quarters.index(Quarter(2024, 1)), k].mean(), abs=0.05
+    )

@@ -70,8 +70,9 @@ class Population:
         return float(1.0 / np.sum(self.weights**2))
 
 
-def _kernel_density(candidates: np.ndarray, population: np.ndarray, weights: np.ndarray,
-                    cov: np.ndarray) -> np.ndarray:
+def _kernel_density(
+    candidates: np.ndarray, population: np.ndarray, weights: np.ndarray, cov: np.ndarray
+) -> np.ndarray:
     """Σ_j w_j N(candidate | θ_j, cov) for each candidate (up to a shared constant)."""
     inv = np.linalg.inv(cov)
     diff = candidates[:, None, :] - population[None, :, :]
@@ -79,9 +80,16 @@ def _kernel_density(candidates: np.ndarray, population: np.ndarray, weights: np.
     return np.exp(-0.5 * mahalanobis) @ weights
 
 
-def abc_smc(prior: UniformPrior, distances: Distances, *, particles: int = 200,
-            generations: int = 4, keep: float = 0.25, seed: int = 0,
-            progress: Callable[[int, float], None] | None = None) -> Population:
+def abc_smc(
+    prior: UniformPrior,
+    distances: Distances,
+    *,
+    particles: int = 200,
+    generations: int = 4,
+    keep: float = 0.25,
+    seed: int = 0,
+    progress: Callable[[int, float], None] | None = None,
+) -> Population:
     """Run ABC-SMC and return the final weighted population."""
     if not 0 < keep <= 1:
         raise ValueError("keep must be in (0, 1]")
@@ -101,13 +109,13 @@ def abc_smc(prior: UniformPrior, distances: Distances, *, particles: int = 200,
             proposal = np.empty((candidates_per_generation, len(prior.names)))
             filled = 0
             while filled < candidates_per_generation:
-                picks = theta[rng.choice(len(weights), size=candidates_per_generation,
-                                         p=weights)]
-                moved = picks + rng.multivariate_normal(np.zeros(len(prior.names)), cov,
-                                                        size=candidates_per_generation)
+                picks = theta[rng.choice(len(weights), size=candidates_per_generation, p=weights)]
+                moved = picks + rng.multivariate_normal(
+                    np.zeros(len(prior.names)), cov, size=candidates_per_generation
+                )
                 good = moved[prior.inside(moved)]
                 take = min(len(good), candidates_per_generation - filled)
-                proposal[filled:filled + take] = good[:take]
+                proposal[filled : filled + take] = good[:take]
                 filled += take
         d = np.asarray(distances(proposal, seeds), dtype=float)
         simulations += len(d)

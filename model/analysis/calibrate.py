@@ -53,8 +53,11 @@ def fitted_names() -> tuple[str, ...]:
 
 def prior_for(names: Sequence[str]) -> UniformPrior:
     table = specs()
-    return UniformPrior(tuple(names), np.array([table[n].low for n in names]),
-                        np.array([table[n].high for n in names]))
+    return UniformPrior(
+        tuple(names),
+        np.array([table[n].low for n in names]),
+        np.array([table[n].high for n in names]),
+    )
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,9 @@ def simulate(setup: Setup, theta: np.ndarray, seed: np.random.SeedSequence) -> S
     return simulate_many(setup, np.asarray(theta)[None, :], [seed])[0]
 
 
-def simulate_many(setup: Setup, thetas: np.ndarray, seeds: Sequence[np.random.SeedSequence]
-                  ) -> list[Summary]:
+def simulate_many(
+    setup: Setup, thetas: np.ndarray, seeds: Sequence[np.random.SeedSequence]
+) -> list[Summary]:
     """Summaries of several candidates, all their replicates in one batched model
     (model/world/batched.py): candidate i's replicates are rows ``i * replicates ...``. The
     random stream comes from the first candidate's seed, so a chunk's result depends on
@@ -102,14 +106,19 @@ def simulate_many(setup: Setup, thetas: np.ndarray, seeds: Sequence[np.random.Se
     from model.world.batched import batched_from_scenario
 
     k = setup.replicates
-    params = [setup.base.replace(**dict(zip(setup.names, map(float, t), strict=True)))
-              for t in thetas]
+    params = [
+        setup.base.replace(**dict(zip(setup.names, map(float, t), strict=True))) for t in thetas
+    ]
     rows = [p for p in params for _ in range(k)]
     start = setup.scenario.start.year
     initial = [initial_state(p, start) for p in rows]
-    model = batched_from_scenario(setup.scenario, rows, initial,
-                                  rng=np.random.default_rng(seeds[0].spawn(1)[0]),
-                                  record_events=True)
+    model = batched_from_scenario(
+        setup.scenario,
+        rows,
+        initial,
+        rng=np.random.default_rng(seeds[0].spawn(1)[0]),
+        record_events=True,
+    )
     model.run()
     results = model.results()
     years = np.array([q.year for q in model.quarters])
@@ -120,17 +129,23 @@ def simulate_many(setup: Setup, thetas: np.ndarray, seeds: Sequence[np.random.Se
         voices: dict[tuple[int, str], list] = {}
         exchanges = dict.fromkeys(setup.targets.exchanges, 0.0)
         net = np.zeros(len(setup.targets.goldstein_share))
-        for result in results[i * k:(i + 1) * k]:
+        for result in results[i * k : (i + 1) * k]:
             for year, meeting, _, tone, voice, *_ in result.statements:
                 tones.setdefault((year, meeting), []).append(tone)
                 voices.setdefault((year, meeting), []).append(voice)
             for y in exchanges:
                 exchanges[y] += float(result.exchanges[years == y].sum()) / k
-            net += member_goldstein((e.source, e.target, weights[e.cameo][0])
-                                    for e in result.events)
-        summaries.append(Summary({key: tuple(v) for key, v in tones.items()},
-                                 {key: tuple(v) for key, v in voices.items()}, exchanges,
-                                 shares(net)))
+            net += member_goldstein(
+                (e.source, e.target, weights[e.cameo][0]) for e in result.events
+            )
+        summaries.append(
+            Summary(
+                {key: tuple(v) for key, v in tones.items()},
+                {key: tuple(v) for key, v in voices.items()},
+                exchanges,
+                shares(net),
+            )
+        )
     return summaries
 
 
@@ -143,18 +158,25 @@ def _tone_gap(simulated: tuple[int | None, ...], observed: int) -> float:
 def distance(summary: Summary, targets: Targets) -> float:
     """Weighted sum of tone, voice, exchange and Goldstein-share discrepancies, each in
     [0, 1]; tone and voice are averaged over the candidate's replicates."""
-    tone_gaps = [_tone_gap(summary.tones.get((y, m), (None,)), obs)
-                 for y, m, obs in targets.tones]
+    tone_gaps = [_tone_gap(summary.tones.get((y, m), (None,)), obs) for y, m, obs in targets.tones]
     tone = float(np.mean(tone_gaps)) if tone_gaps else 0.0
-    voice_gaps = [float(np.mean([v != obs for v in summary.voices.get((y, m), ("none",))]))
-                  for y, m, obs in targets.voices]
+    voice_gaps = [
+        float(np.mean([v != obs for v in summary.voices.get((y, m), ("none",))]))
+        for y, m, obs in targets.voices
+    ]
     voice = float(np.mean(voice_gaps)) if voice_gaps else 0.0
-    exchange_gaps = [min(1.0, abs(np.log((summary.exchanges[y] + 1) / (obs + 1)))
-                         / np.log(EXCHANGE_FACTOR)) for y, obs in targets.exchanges.items()]
+    exchange_gaps = [
+        min(1.0, abs(np.log((summary.exchanges[y] + 1) / (obs + 1))) / np.log(EXCHANGE_FACTOR))
+        for y, obs in targets.exchanges.items()
+    ]
     exchanges = float(np.mean(exchange_gaps)) if exchange_gaps else 0.0
     goldstein = 0.5 * float(np.abs(summary.goldstein_share - targets.goldstein_share).sum())
-    return (WEIGHTS["tone"] * tone + WEIGHTS["voice"] * voice
-            + WEIGHTS["exchanges"] * exchanges + WEIGHTS["goldstein"] * goldstein)
+    return (
+        WEIGHTS["tone"] * tone
+        + WEIGHTS["voice"] * voice
+        + WEIGHTS["exchanges"] * exchanges
+        + WEIGHTS["goldstein"] * goldstein
+    )
 
 
 def _score_chunk(setup: Setup, thetas: np.ndarray, seeds: list) -> list[float]:
@@ -178,8 +200,9 @@ class Scorer:
 
     def __enter__(self) -> Scorer:
         if self.scheduler is None and self.workers > 1:
-            self._pool = ProcessPoolExecutor(self.workers,
-                                             mp_context=multiprocessing.get_context("forkserver"))
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("forkserver")
+            )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -188,8 +211,10 @@ class Scorer:
             self._pool = None
 
     def _map(self, func, thetas: np.ndarray, seeds: Sequence) -> list:
-        tasks = [(self.setup, thetas[i:i + CHUNK], list(seeds[i:i + CHUNK]))
-                 for i in range(0, len(thetas), CHUNK)]
+        tasks = [
+            (self.setup, thetas[i : i + CHUNK], list(seeds[i : i + CHUNK]))
+            for i in range(0, len(thetas), CHUNK)
+        ]
         if self._pool is not None:
             parts = windowed(self._pool.submit, func, tasks, 4 * self.workers)
         else:
@@ -203,16 +228,36 @@ class Scorer:
         return self._map(_summaries_chunk, thetas, seeds)
 
 
-def calibrate(setup: Setup, *, particles: int = 200, generations: int = 4, seed: int = 2025,
-              workers: int = 1, scheduler: str | None = None, progress=None) -> Population:
+def calibrate(
+    setup: Setup,
+    *,
+    particles: int = 200,
+    generations: int = 4,
+    seed: int = 2025,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress=None,
+) -> Population:
     """ABC-SMC posterior of ``setup.names`` given ``setup.targets``."""
     with Scorer(setup, workers, scheduler) as scorer:
-        return abc_smc(prior_for(setup.names), scorer, particles=particles,
-                       generations=generations, seed=seed, progress=progress)
+        return abc_smc(
+            prior_for(setup.names),
+            scorer,
+            particles=particles,
+            generations=generations,
+            seed=seed,
+            progress=progress,
+        )
 
 
-def predictive(setup: Setup, population: Population, draws: int, seed: int, workers: int = 1,
-               scheduler: str | None = None) -> tuple[np.ndarray, list[Summary]]:
+def predictive(
+    setup: Setup,
+    population: Population,
+    draws: int,
+    seed: int,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> tuple[np.ndarray, list[Summary]]:
     """Posterior predictive: ``draws`` parameter sets resampled from the posterior, each
     simulated once with its own seed."""
     root = np.random.SeedSequence([seed, 1])
@@ -234,8 +279,16 @@ class LooRow:
     abs_error: float
 
 
-def leave_one_out(setup: Setup, *, particles: int, generations: int, draws: int, seed: int,
-                  workers: int = 1, scheduler: str | None = None) -> list[LooRow]:
+def leave_one_out(
+    setup: Setup,
+    *,
+    particles: int,
+    generations: int,
+    draws: int,
+    seed: int,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> list[LooRow]:
     """Refit without each observed statement year in turn and predict that year's tone.
 
     The honest measure of predictive skill: the left-out statement never informs the
@@ -243,16 +296,36 @@ def leave_one_out(setup: Setup, *, particles: int, generations: int, draws: int,
     """
     rows = []
     for year, meeting, observed in setup.targets.tones:
-        reduced = Setup(setup.scenario, setup.base, setup.names,
-                        setup.targets.without_year(year), setup.replicates)
-        population = calibrate(reduced, particles=particles, generations=generations,
-                               seed=seed + year, workers=workers, scheduler=scheduler)
+        reduced = Setup(
+            setup.scenario,
+            setup.base,
+            setup.names,
+            setup.targets.without_year(year),
+            setup.replicates,
+        )
+        population = calibrate(
+            reduced,
+            particles=particles,
+            generations=generations,
+            seed=seed + year,
+            workers=workers,
+            scheduler=scheduler,
+        )
         _, sims = predictive(reduced, population, draws, seed + year, workers, scheduler)
         tones = [t for s in sims for t in s.tones.get((year, meeting), (None,))]
         values = np.array([np.nan if t is None else t for t in tones], dtype=float)
         counts = np.bincount(values[~np.isnan(values)].astype(int), minlength=5)
         mode = int(np.argmax(counts)) if counts.sum() else None
         errors = np.where(np.isnan(values), 4.0, np.abs(values - observed))
-        rows.append(LooRow(year, meeting, observed, float(np.nanmean(values)),
-                           float(np.mean(values == observed)), mode, float(errors.mean())))
+        rows.append(
+            LooRow(
+                year,
+                meeting,
+                observed,
+                float(np.nanmean(values)),
+                float(np.mean(values == observed)),
+                mode,
+                float(errors.mean()),
+            )
+        )
     return rows

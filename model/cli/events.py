@@ -18,8 +18,9 @@ class FilterError(InputError):
     """A filter names something the record cannot contain."""
 
 
-def filter_events(events: pd.DataFrame, actors=None, years=None, articles=None,
-                  known_articles=()) -> pd.DataFrame:
+def filter_events(
+    events: pd.DataFrame, actors=None, years=None, articles=None, known_articles=()
+) -> pd.DataFrame:
     """Events matching every given filter (each filter: any of its values)."""
     mask = pd.Series(True, index=events.index)
     if actors:
@@ -33,8 +34,9 @@ def filter_events(events: pd.DataFrame, actors=None, years=None, articles=None,
     if articles:
         for article in articles:
             if article not in known_articles:
-                raise FilterError(f"--article: unknown article {article!r}"
-                                  f"{did_you_mean(article, known_articles)}")
+                raise FilterError(
+                    f"--article: unknown article {article!r}{did_you_mean(article, known_articles)}"
+                )
         cited = events["article"].map(lambda field: {a.strip() for a in field.split(";")})
         mask &= cited.map(lambda ids: any(a in ids for a in articles))
     return events[mask]
@@ -42,15 +44,18 @@ def filter_events(events: pd.DataFrame, actors=None, years=None, articles=None,
 
 def list_events(actors, years, articles, plot: str | None, as_csv: bool) -> int:
     record = load_record()
-    chosen = filter_events(record.events, actors, years, articles,
-                           tuple(record.articles["article"]))
+    chosen = filter_events(
+        record.events, actors, years, articles, tuple(record.articles["article"])
+    )
     table = chosen.assign(date=chosen["date"].dt.strftime("%Y-%m-%d"))[LIST_COLUMNS]
     if as_csv:
         table.to_csv(sys.stdout, index=False)
     else:
         for row in table.itertuples(index=False):
-            print(f"{row.id}  {row.date}  {row.source:>5} -> {row.target:<5} {row.cameo:<4} "
-                  f"{row.goldstein:+5.1f}  {row.plover or '-':<9} {row.summary}")
+            print(
+                f"{row.id}  {row.date}  {row.source:>5} -> {row.target:<5} {row.cameo:<4} "
+                f"{row.goldstein:+5.1f}  {row.plover or '-':<9} {row.summary}"
+            )
         if table.empty:
             print("no events match")
         print(f"{len(table)} of {len(record.events)} events", file=sys.stderr)

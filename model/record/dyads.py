@@ -46,17 +46,21 @@ def dyad_scores(
         quad=[quad_class(c) for c in events["cameo"]],
     )
     grouped = frame.groupby(["source", "target", "year"])
-    scores = pd.DataFrame(
-        {"net_goldstein": grouped["goldstein"].sum(), "events": grouped.size()}
-    )
+    scores = pd.DataFrame({"net_goldstein": grouped["goldstein"].sum(), "events": grouped.size()})
     quads = frame.pivot_table(
-        index=["source", "target", "year"], columns="quad", values="goldstein",
-        aggfunc="size", fill_value=0,
+        index=["source", "target", "year"],
+        columns="quad",
+        values="goldstein",
+        aggfunc="size",
+        fill_value=0,
     ).reindex(columns=list(QUAD_CLASSES), fill_value=0)
     scores = scores.join(quads)
     if actors is not None or years is not None:
-        actor_list = list(actors) if actors is not None else sorted(
-            set(frame["source"]) | set(frame["target"]))
+        actor_list = (
+            list(actors)
+            if actors is not None
+            else sorted(set(frame["source"]) | set(frame["target"]))
+        )
         year_list = list(years) if years is not None else sorted(frame["year"].unique())
         grid = pd.MultiIndex.from_tuples(
             [(s, t, y) for s in actor_list for t in actor_list if s != t for y in year_list],

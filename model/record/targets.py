@@ -46,9 +46,14 @@ class Targets:
 
     def without_year(self, year: int) -> Targets:
         """The same targets with one statement year left out (leave-one-out)."""
-        return Targets(tuple(t for t in self.tones if t[0] != year),
-                       tuple(v for v in self.voices if v[0] != year), self.exchanges,
-                       self.goldstein_share, self.first_year, self.last_year)
+        return Targets(
+            tuple(t for t in self.tones if t[0] != year),
+            tuple(v for v in self.voices if v[0] != year),
+            self.exchanges,
+            self.goldstein_share,
+            self.first_year,
+            self.last_year,
+        )
 
 
 def model_meeting(meeting: str) -> str:
@@ -97,13 +102,19 @@ def observed_targets(record: Record, first_year: int = 2000, last_year: int = 20
     """The calibration targets from the record, within the simulated years."""
     st = record.statements
     st = st[(st["year"] >= first_year) & (st["year"] <= last_year)]
-    tones = tuple((int(y), model_meeting(m), int(t))
-                  for y, m, t in zip(st["year"], st["meeting"], st["tone"], strict=True))
-    voices = tuple((int(y), model_meeting(m), str(v))
-                   for y, m, v in zip(st["year"], st["meeting"], st["voice"], strict=True))
-    exchanges = {y: float(exchange_count(record.events, y)) for y in EXCHANGE_YEARS
-                 if first_year <= y <= last_year}
-    ev = record.events[(record.events["year"] >= first_year)
-                       & (record.events["year"] <= last_year)]
+    tones = tuple(
+        (int(y), model_meeting(m), int(t))
+        for y, m, t in zip(st["year"], st["meeting"], st["tone"], strict=True)
+    )
+    voices = tuple(
+        (int(y), model_meeting(m), str(v))
+        for y, m, v in zip(st["year"], st["meeting"], st["voice"], strict=True)
+    )
+    exchanges = {
+        y: float(exchange_count(record.events, y))
+        for y in EXCHANGE_YEARS
+        if first_year <= y <= last_year
+    }
+    ev = record.events[(record.events["year"] >= first_year) & (record.events["year"] <= last_year)]
     net = member_goldstein(zip(ev["source"], ev["target"], ev["goldstein"], strict=True))
     return Targets(tones, voices, exchanges, shares(net), first_year, last_year)

@@ -45,7 +45,8 @@ class Outcomes:
         years = sorted({q.year for q in quarters})
         r, nq, ny, nm = replicates, len(quarters), len(years), len(MEMBERS)
         return cls(
-            quarters=quarters, chairs={},
+            quarters=quarters,
+            chairs={},
             metrics=np.full((r, nq, len(METRICS)), np.nan),
             stances=np.full((r, nq, nm, 2), np.nan, dtype=np.float32),
             exchanges=np.zeros((r, ny, nm), dtype=np.int32),
@@ -87,8 +88,13 @@ class Outcomes:
         mi = members["actor"].map({m: i for i, m in enumerate(MEMBERS)}).to_numpy()
         out.stances[ri, qi, mi, 0] = members["pressure"].to_numpy()
         out.stances[ri, qi, mi, 1] = members["engagement"].to_numpy()
-        yi = members["quarter"].str[:4].astype(int).map(
-            {y: i for i, y in enumerate(out.years)}).to_numpy()
+        yi = (
+            members["quarter"]
+            .str[:4]
+            .astype(int)
+            .map({y: i for i, y in enumerate(out.years)})
+            .to_numpy()
+        )
         np.add.at(out.exchanges, (ri, yi, mi), members["exchanges"].to_numpy())
         ri = statements["replicate"].map(rep_index).to_numpy()
         yi = statements["year"].map({y: i for i, y in enumerate(out.years)}).to_numpy()
@@ -126,16 +132,27 @@ class Outcomes:
             for k, meeting in enumerate(MEETINGS):
                 add(f"tone_{meeting}", y_labels, self.tone[:, :, k])
                 for level in (4,):
-                    add(f"grave_concern_{meeting}", y_labels,
-                        (self.tone[:, :, k] == level).astype(float))
+                    add(
+                        f"grave_concern_{meeting}",
+                        y_labels,
+                        (self.tone[:, :, k] == level).astype(float),
+                    )
                 for voice, code in VOICE_CODE.items():
-                    add(f"voice_{voice}_{meeting}", y_labels,
-                        (self.voice[:, :, k] == code).astype(float))
+                    add(
+                        f"voice_{voice}_{meeting}",
+                        y_labels,
+                        (self.voice[:, :, k] == code).astype(float),
+                    )
             year_of = np.array([self.years.index(q.year) for q in self.quarters])
             for i, member in enumerate(self.members):
                 for c, stance in enumerate(("pressure", "engagement")):
-                    yearly = np.stack([np.nanmean(self.stances[:, year_of == y, i, c], axis=1)
-                                       for y in range(len(self.years))], axis=1)
+                    yearly = np.stack(
+                        [
+                            np.nanmean(self.stances[:, year_of == y, i, c], axis=1)
+                            for y in range(len(self.years))
+                        ],
+                        axis=1,
+                    )
                     add(f"{stance}_{member}", y_labels, yearly)
                 add(f"exchanges_{member}", y_labels, self.exchanges[:, :, i].astype(float))
         return pd.DataFrame(rows, columns=["metric", "period", "mean", "p10", "p50", "p90"])

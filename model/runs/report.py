@@ -30,14 +30,20 @@ def yearly_table(out: Outcomes) -> list[dict]:
     with np.errstate(all="ignore"):
         tone = np.nanmean(out.tone[:, :, 1], axis=0)
     for j, year in enumerate(out.years):
-        rows.append({
-            "year": year, "chair": out.chairs.get(year, ""),
-            "grave_summit": float(grave[j]), "grave_ministerial": float(grave_min[j]),
-            "tone_summit": float(tone[j]), "consensus": float(consensus[j]),
-            "split": float(split[j]), "none": float(none[j]),
-            "exchanges": float(out.exchanges[:, j, :].sum(axis=1).mean()),
-            "provocations": float(provocations[:, year_of == j].sum(axis=1).mean()),
-        })
+        rows.append(
+            {
+                "year": year,
+                "chair": out.chairs.get(year, ""),
+                "grave_summit": float(grave[j]),
+                "grave_ministerial": float(grave_min[j]),
+                "tone_summit": float(tone[j]),
+                "consensus": float(consensus[j]),
+                "split": float(split[j]),
+                "none": float(none[j]),
+                "exchanges": float(out.exchanges[:, j, :].sum(axis=1).mean()),
+                "provocations": float(provocations[:, year_of == j].sum(axis=1).mean()),
+            }
+        )
     return rows
 
 
@@ -56,18 +62,21 @@ def harshest_and_mildest(rows: list[dict]) -> str:
             f"- P(grave concern) is {_pct(rows[0]['grave_summit'])} in every year; by mean "
             f"summit tone the harshest year is {peak['year']} ({peak['tone_summit']:.2f}, "
             f"chair {peak['chair']}) and the mildest {low['year']} ({low['tone_summit']:.2f}, "
-            f"chair {low['chair']}).")
+            f"chair {low['chair']})."
+        )
     peak = max(rows, key=lambda r: (r["grave_summit"], tone(r)))
     low = min(rows, key=lambda r: (r["grave_summit"], tone(r)))
     return (
         f"- The harshest year is {peak['year']} (P(grave concern) "
         f"{_pct(peak['grave_summit'])}, mean tone {peak['tone_summit']:.2f}, chair "
         f"{peak['chair']}); the mildest is {low['year']} ({_pct(low['grave_summit'])}, "
-        f"{low['tone_summit']:.2f}, chair {low['chair']}).")
+        f"{low['tone_summit']:.2f}, chair {low['chair']})."
+    )
 
 
-def render_report(scenario: Scenario, out: Outcomes, parameter_mode: str,
-                  figures: list[str]) -> str:
+def render_report(
+    scenario: Scenario, out: Outcomes, parameter_mode: str, figures: list[str]
+) -> str:
     """The markdown report of one run."""
     rows = yearly_table(out)
     lines = [
@@ -87,7 +96,8 @@ def render_report(scenario: Scenario, out: Outcomes, parameter_mode: str,
     lines.append(
         f"- ASEAN keeps grave-concern language at the summit with probability "
         f"{_pct(first['grave_summit'])} in {first['year']} (chair {first['chair']}) and "
-        f"{_pct(last['grave_summit'])} in {last['year']} (chair {last['chair']}).")
+        f"{_pct(last['grave_summit'])} in {last['year']} (chair {last['chair']})."
+    )
     lines.append(harshest_and_mildest(rows))
     split_years = [r for r in rows if r["split"] + r["none"] >= 0.1]
     if split_years:
@@ -95,7 +105,8 @@ def render_report(scenario: Scenario, out: Outcomes, parameter_mode: str,
         lines.append(
             f"- Consensus is fragile in {len(split_years)} of {len(rows)} years; worst in "
             f"{worst['year']} (chair {worst['chair']}): split {_pct(worst['split'])}, no text "
-            f"{_pct(worst['none'])}.")
+            f"{_pct(worst['none'])}."
+        )
     else:
         lines.append("- ASEAN speaks by consensus at every summit in at least 90% of replicates.")
     total = sum(r["exchanges"] for r in rows)
@@ -103,27 +114,35 @@ def render_report(scenario: Scenario, out: Outcomes, parameter_mode: str,
     lines.append(
         f"- The DPRK and members exchange {total:.1f} delegations over the period on average "
         f"({total / len(rows):.1f} a year); the DPRK stages {provocations:.1f} launches or "
-        "tests.")
+        "tests."
+    )
     engagement = np.nanmean(out.stances[:, -1, :, 1], axis=0)
-    order = [i for i in np.argsort(-np.nan_to_num(engagement, nan=-1)) if not
-             np.isnan(engagement[i])]
+    order = [
+        i for i in np.argsort(-np.nan_to_num(engagement, nan=-1)) if not np.isnan(engagement[i])
+    ]
     if order:
         lines.append(
             "- Warmest toward the DPRK at the end: "
             + ", ".join(f"{NAMES[out.members[i]]} ({engagement[i]:.2f})" for i in order[:3])
             + "; coolest: "
             + ", ".join(f"{NAMES[out.members[i]]} ({engagement[i]:.2f})" for i in order[-3:])
-            + " (engagement, 0-1).")
-    lines += ["", "## Year by year (summit statement)", "",
-              "| year | chair | P(grave concern) | mean tone | reads as | consensus | split | "
-              "no text | exchanges | launches/tests |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+            + " (engagement, 0-1)."
+        )
+    lines += [
+        "",
+        "## Year by year (summit statement)",
+        "",
+        "| year | chair | P(grave concern) | mean tone | reads as | consensus | split | "
+        "no text | exchanges | launches/tests |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         lines.append(
             f"| {r['year']} | {r['chair']} | {_pct(r['grave_summit'])} | "
             f"{r['tone_summit']:.2f} | {_tone_words(r['tone_summit'])} | {_pct(r['consensus'])} | "
             f"{_pct(r['split'])} | {_pct(r['none'])} | {r['exchanges']:.1f} | "
-            f"{r['provocations']:.1f} |")
+            f"{r['provocations']:.1f} |"
+        )
     if scenario.shocks:
         lines += ["", "## Shocks in this scenario", ""]
         for s in scenario.shocks:

@@ -90,8 +90,12 @@ class Power(Country):
     def contact(self, target: str) -> None:
         """Record the power's most intense lobbying contact (``target``) before a meeting."""
         if self.model.lobbying[self.row] > 0:
-            self.model.emit("lobbying", self.code, target,
-                            f"{self.code} lobbies {target} on the DPRK ahead of ASEAN meetings")
+            self.model.emit(
+                "lobbying",
+                self.code,
+                target,
+                f"{self.code} lobbies {target} on the DPRK ahead of ASEAN meetings",
+            )
 
 
 class NorthKorea(Country):
@@ -102,8 +106,11 @@ class NorthKorea(Country):
         with sanctions, as Pyongyang seeks friends to weaken them)."""
         m, p = self.model, self.model.params
         sanctions = m.levers["sanctions_tightness"]
-        base = p.outreach_rate * m.levers["dprk_outreach"] * (
-            1.0 + p.outreach_sanctions_response * sanctions)
+        base = (
+            p.outreach_rate
+            * m.levers["dprk_outreach"]
+            * (1.0 + p.outreach_sanctions_response * sanctions)
+        )
         warmth = (0.05 + m.stance[MEMBER_ROWS, ENGAGEMENT]) ** p.outreach_focus
         return base * warmth * m.reachable
 
@@ -112,10 +119,15 @@ class NorthKorea(Country):
         after a summit."""
         m, p = self.model, self.model.params
         boldness = 1.0 + 0.5 * (m.levers["russia_alignment"] - 0.5)
-        sanctions = 1.0 + p.provocation_sanctions_response * (
-            m.levers["sanctions_tightness"] - 0.5)
-        return max(0.0, p.provocation_rate * m.levers["dprk_provocation"] * boldness * sanctions
-                   * (1.0 - m.calm))
+        sanctions = 1.0 + p.provocation_sanctions_response * (m.levers["sanctions_tightness"] - 0.5)
+        return max(
+            0.0,
+            p.provocation_rate
+            * m.levers["dprk_provocation"]
+            * boldness
+            * sanctions
+            * (1.0 - m.calm),
+        )
 
     def act(self) -> None:
         """Send delegations, then maybe launch missiles or test a weapon. While a declared
@@ -149,8 +161,10 @@ def _poisson(rng: np.random.Generator, rate: float) -> int:
     return k
 
 
-def build_agents(model: World, members, powers) -> tuple[list[Member], NorthKorea,
-                                                                  list[Power]]:
+def build_agents(model: World, members, powers) -> tuple[list[Member], NorthKorea, list[Power]]:
     """Create one agent per actor, in the model's row order."""
-    return ([Member(model, c) for c in members], NorthKorea(model, DPRK),
-            [Power(model, c) for c in powers])
+    return (
+        [Member(model, c) for c in members],
+        NorthKorea(model, DPRK),
+        [Power(model, c) for c in powers],
+    )

@@ -757,7 +757,10 @@ class BatchedModel(mesa.Model):
         self.open_dialogue(strength)
         self.pause = np.maximum(self.pause, min(1.0, strength))
         self.emit(
-            "moratorium", DPRK, "UNSC", "DPRK declares a pause on nuclear and long-range tests",
+            "moratorium",
+            DPRK,
+            "UNSC",
+            "DPRK declares a pause on nuclear and long-range tests",
             quarter,
         )
 
@@ -1007,7 +1010,13 @@ class BatchedModel(mesa.Model):
             typical = np.nanmedian(np.where(present, veto, np.nan), axis=1)
         soften = np.maximum(0.0, veto[self._rows, chair] - typical)  # chair_softening
         draft = draft_batch(
-            positions, present, chair, p.chair_pull, stake, self.last_tone, p.split_quorum,
+            positions,
+            present,
+            chair,
+            p.chair_pull,
+            stake,
+            self.last_tone,
+            p.split_quorum,
             soften,
         )
         return BatchedStatement(

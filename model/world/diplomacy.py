@@ -149,8 +149,9 @@ class DiplomacyModel(mesa.Model):
         self.active = state.active.copy()
         self.lobbying = np.zeros(len(AGENTS))
         self.anchor = state.anchor.copy() if state.anchor is not None else self.stance.copy()
-        self._origin = (state.origin.copy() if state.origin is not None
-                        else self.anchor[MEMBER_ROWS].copy())  # where anchors relax to
+        self._origin = (
+            state.origin.copy() if state.origin is not None else self.anchor[MEMBER_ROWS].copy()
+        )  # where anchors relax to
         self._apply_actor_overrides(actors or {})
         self._apply_levers()
 
@@ -184,8 +185,12 @@ class DiplomacyModel(mesa.Model):
         self.member_history = np.full((n, len(MEMBERS), 2), np.nan)
         self.exchange_history = np.zeros((n, len(MEMBERS)), dtype=np.int32)
         self._quarter_exchanges = np.zeros(len(MEMBERS), dtype=np.int64)
-        self._quarter_provocations = {"missile_test": 0, "icbm_test": 0, "nuclear_test": 0,
-                                      "armed_attack": 0}
+        self._quarter_provocations = {
+            "missile_test": 0,
+            "icbm_test": 0,
+            "nuclear_test": 0,
+            "armed_attack": 0,
+        }
         self._metrics_row = self.metrics()
         self.datacollector = mesa.DataCollector(model_reporters={"metrics": "_metrics_row"})
 
@@ -218,10 +223,16 @@ class DiplomacyModel(mesa.Model):
             "USA": (p.pressure_USA, p.engagement_USA, p.lobbying_USA * 2.0 * us),
             "JPN": (p.pressure_JPN, p.engagement_JPN, p.lobbying_JPN * (0.5 + us)),
             "KOR": (p.pressure_KOR, p.engagement_KOR, p.lobbying_KOR * (0.5 + us)),
-            "CHN": (p.pressure_CHN * 2.0 * (1.0 - shield), p.engagement_CHN * (0.5 + shield),
-                    p.lobbying_CHN * (0.5 + shield)),
-            "RUS": (p.pressure_RUS * 2.0 * (1.0 - russia), p.engagement_RUS * (0.5 + russia),
-                    p.lobbying_RUS * (0.5 + russia)),
+            "CHN": (
+                p.pressure_CHN * 2.0 * (1.0 - shield),
+                p.engagement_CHN * (0.5 + shield),
+                p.lobbying_CHN * (0.5 + shield),
+            ),
+            "RUS": (
+                p.pressure_RUS * 2.0 * (1.0 - russia),
+                p.engagement_RUS * (0.5 + russia),
+                p.lobbying_RUS * (0.5 + russia),
+            ),
         }
         for code, (pressure, engagement, lobbying) in stance.items():
             row, o = INDEX[code], self._power_overrides.get(code)
@@ -243,13 +254,18 @@ class DiplomacyModel(mesa.Model):
         if joins > self.start:
             self.active[tls] = False
             if not explicit and joins <= self.end:
-                shocks.append(ShockSpec(at=str(joins), type="accession", actor="TLS",
-                                        note="Timor-Leste admitted 26 October 2025"))
+                shocks.append(
+                    ShockSpec(
+                        at=str(joins),
+                        type="accession",
+                        actor="TLS",
+                        note="Timor-Leste admitted 26 October 2025",
+                    )
+                )
 
     def _focus(self, chair: str) -> np.ndarray:
         """Column of lobbying multipliers: ``1 + chair_focus`` for the chair, 1 elsewhere."""
-        return 1.0 + self.params.chair_focus * np.array(
-            [[float(c == chair)] for c in MEMBERS])
+        return 1.0 + self.params.chair_focus * np.array([[float(c == chair)] for c in MEMBERS])
 
     def _refresh_ties(self, year: int) -> None:
         """Each January the ties reflect the record's exchanges before that year (the
@@ -262,11 +278,23 @@ class DiplomacyModel(mesa.Model):
         """The state a run leaves, as a warm starting state for another run (the next
         quarter's scenario starts from it: model/world/warmstart.py)."""
         return InitialState(
-            stance=self.stance.copy(), ties=self.ties, closeness={}, record_score={},
-            last_tone=self.last_tone, anchor=self.anchor.copy(), origin=self._origin.copy(),
-            levers={k: self.levers[k] for k in CARRIED_LEVERS}, relations=self.relations.copy(),
-            active=self.active.copy(), memory=self.memory, frame=self.frame, calm=self.calm,
-            pause=self.pause, visit_memory=self.visit_memory.copy(), warm=True)
+            stance=self.stance.copy(),
+            ties=self.ties,
+            closeness={},
+            record_score={},
+            last_tone=self.last_tone,
+            anchor=self.anchor.copy(),
+            origin=self._origin.copy(),
+            levers={k: self.levers[k] for k in CARRIED_LEVERS},
+            relations=self.relations.copy(),
+            active=self.active.copy(),
+            memory=self.memory,
+            frame=self.frame,
+            calm=self.calm,
+            pause=self.pause,
+            visit_memory=self.visit_memory.copy(),
+            warm=True,
+        )
 
     # --- state views --------------------------------------------------------------
     def _refresh_masks(self) -> None:
@@ -290,8 +318,15 @@ class DiplomacyModel(mesa.Model):
         return self.chair_override.get(year) or self.chairs[year]
 
     # --- actions agents and shocks call --------------------------------------------
-    def emit(self, kind: str, source: str, target: str, summary: str,
-             quarter: Quarter | None = None, cameo: str | None = None) -> None:
+    def emit(
+        self,
+        kind: str,
+        source: str,
+        target: str,
+        summary: str,
+        quarter: Quarter | None = None,
+        cameo: str | None = None,
+    ) -> None:
         """Log a simulated event in the record's schema."""
         if not self.record_events:
             return
@@ -309,11 +344,13 @@ class DiplomacyModel(mesa.Model):
             coming = SimEvent(now, code, DPRK, VISIT_CAMEO, f"{code} delegation visits Pyongyang")
             events.extend([going] * int(visits[position]) + [coming] * int(returns[position]))
         self._quarter_exchanges += total
-        self._nudge(MEMBER_ROWS, ENGAGEMENT, self.params.visit_effect * total,
-                    self.params.visit_persistence)
+        self._nudge(
+            MEMBER_ROWS, ENGAGEMENT, self.params.visit_effect * total, self.params.visit_persistence
+        )
 
-    def provoke(self, kind: str, impulse: float | None = None,
-                quarter: Quarter | None = None) -> None:
+    def provoke(
+        self, kind: str, impulse: float | None = None, quarter: Quarter | None = None
+    ) -> None:
         """A DPRK launch, test or attack: it adds to the memory of provocations (no cap:
         repeated ICBM tests accumulate toward grave concern); an ICBM or nuclear test or
         an attack breaks the dialogue frame in proportion to its weight; members harden,
@@ -354,8 +391,13 @@ class DiplomacyModel(mesa.Model):
         2019-2021 despite short-range launches (seeds/validation/statements.csv)."""
         self.open_dialogue(strength)
         self.pause = max(self.pause, min(1.0, strength))
-        self.emit("moratorium", DPRK, "UNSC", "DPRK declares a pause on nuclear and long-range "
-                  "tests", quarter)
+        self.emit(
+            "moratorium",
+            DPRK,
+            "UNSC",
+            "DPRK declares a pause on nuclear and long-range tests",
+            quarter,
+        )
 
     def open_dialogue(self, strength: float) -> None:
         """A summit or progress in talks opens a dialogue frame: while it lasts ASEAN's
@@ -387,14 +429,17 @@ class DiplomacyModel(mesa.Model):
             self.open_dialogue(size)
             if kind == "us_dprk_summit":
                 self.calm = max(self.calm, self.params.summit_calm * size)
-            what = {"us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
-                    "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
-                    "talks": (actor or "USA", "Talks with the DPRK make progress")}[kind]
+            what = {
+                "us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
+                "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
+                "talks": (actor or "USA", "Talks with the DPRK make progress"),
+            }[kind]
             self.emit("summit", what[0], DPRK, what[1], q)
             if shock.host:
                 self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
-                self.emit("host_summit", shock.host, DPRK,
-                          f"{shock.host} hosts the US-DPRK summit", q)
+                self.emit(
+                    "host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q
+                )
         elif kind == "dprk_delegation":
             visits = np.zeros(len(MEMBERS), dtype=np.int64)
             visits[MEMBERS.index(actor)] = int(size)
@@ -471,8 +516,9 @@ class DiplomacyModel(mesa.Model):
         weights = self._weights  # member rows only: the other actors are stubborn
         weights[:, MEMBER_ROWS] = centrality
         weights[:, POWER_ROWS] = (1.0 - centrality) * p.lobbying_weight * lobby
-        weights[:, DPRK_ROW] = ((1.0 - centrality) * p.dprk_pull
-                                * self.stance[members, ENGAGEMENT] * self.relations)
+        weights[:, DPRK_ROW] = (
+            (1.0 - centrality) * p.dprk_pull * self.stance[members, ENGAGEMENT] * self.relations
+        )
         memory = p.anchor_memory  # durable shifts fade back toward the starting anchors
         self.anchor[members] = memory * self.anchor[members] + (1.0 - memory) * self._origin
         w = influence_matrix(self._member_ties, weights)
@@ -497,8 +543,10 @@ class DiplomacyModel(mesa.Model):
         """The protection each member expects from China or Russia (0-1): its tie to the
         power times the power's readiness to shield the DPRK (the levers)."""
         ties = self.ties[MEMBER_ROWS]
-        return _unit(self.levers["china_shield"] * ties[:, INDEX["CHN"]]
-                     + self.levers["russia_alignment"] * ties[:, INDEX["RUS"]])
+        return _unit(
+            self.levers["china_shield"] * ties[:, INDEX["CHN"]]
+            + self.levers["russia_alignment"] * ties[:, INDEX["RUS"]]
+        )
 
     def veto(self) -> np.ndarray:
         """Each member's willingness to block a text harsher than it wants (0-1).
@@ -511,8 +559,12 @@ class DiplomacyModel(mesa.Model):
         p = self.params
         engagement = self.stance[MEMBER_ROWS, ENGAGEMENT]
         visits = 1.0 - np.exp(-self.visit_memory / 2.0)
-        veto = _unit(p.veto_base + p.veto_engagement * engagement + p.veto_cover * self.cover()
-                     + p.veto_visits * visits)
+        veto = _unit(
+            p.veto_base
+            + p.veto_engagement * engagement
+            + p.veto_cover * self.cover()
+            + p.veto_visits * visits
+        )
         return np.where(np.isnan(self.veto_override), veto, self.veto_override)
 
     def positions(self, mood: bool = True) -> Positions:
@@ -540,8 +592,11 @@ class DiplomacyModel(mesa.Model):
         pressure = self.stance[MEMBER_ROWS, PRESSURE]
         engagement = self.stance[MEMBER_ROWS, ENGAGEMENT]
         threat = self.threat
-        concern = (p.tone_floor + p.tone_span * threat * (1.0 - p.threat_discount * engagement)
-                   + p.tone_pressure * (pressure - 0.5))
+        concern = (
+            p.tone_floor
+            + p.tone_span * threat * (1.0 - p.threat_discount * engagement)
+            + p.tone_pressure * (pressure - 0.5)
+        )
         wish = (1.0 - self.frame) * concern
         if mood and p.mood_noise > 0:
             wish = wish + self.rng.normal(0.0, p.mood_noise, size=len(MEMBERS))
@@ -579,9 +634,14 @@ class DiplomacyModel(mesa.Model):
         self.statements.append(statement)
         if statement.tone is not None:
             self.last_tone = statement.tone
-            self.emit("statement", "ASEAN", DPRK,
-                      f"ASEAN {meeting} statement ({statement.voice}, tone {statement.tone})",
-                      quarter, cameo=STATEMENT_CAMEO[statement.tone])
+            self.emit(
+                "statement",
+                "ASEAN",
+                DPRK,
+                f"ASEAN {meeting} statement ({statement.voice}, tone {statement.tone})",
+                quarter,
+                cameo=STATEMENT_CAMEO[statement.tone],
+            )
 
     def hold_meeting(self, quarter: Quarter, meeting: str, positions: Positions) -> Statement:
         """The text the chair drafts from ``positions`` (MEMBERS order; absent members are
@@ -590,14 +650,30 @@ class DiplomacyModel(mesa.Model):
         codes = list(MEMBERS)
         if not self.all_present:
             keep = self.present
-            positions = Positions(positions.preferred[keep], positions.lower[keep],
-                                  positions.upper[keep], positions.salience[keep])
+            positions = Positions(
+                positions.preferred[keep],
+                positions.lower[keep],
+                positions.upper[keep],
+                positions.salience[keep],
+            )
             codes = [c for c, here in zip(MEMBERS, keep, strict=True) if here]
         position = codes.index(chair_code) if chair_code in codes else 0
-        draft: Draft = draft_text(positions, self.chair_profile(codes[position], position),
-                                  self.last_tone, self.params.split_quorum)
-        return Statement(quarter.year, meeting, chair_code, draft.tone, draft.voice,
-                         draft.target, draft.support, tuple(codes[i] for i in draft.blockers))
+        draft: Draft = draft_text(
+            positions,
+            self.chair_profile(codes[position], position),
+            self.last_tone,
+            self.params.split_quorum,
+        )
+        return Statement(
+            quarter.year,
+            meeting,
+            chair_code,
+            draft.tone,
+            draft.voice,
+            draft.target,
+            draft.support,
+            tuple(codes[i] for i in draft.blockers),
+        )
 
     def metrics(self) -> np.ndarray:
         """This quarter's model-level metrics, in METRICS order (the DataCollector reads
@@ -608,17 +684,20 @@ class DiplomacyModel(mesa.Model):
             members = members[self.present]
         pressure = members[:, PRESSURE]
         provocations = self._quarter_provocations
-        return np.array((
-            pressure.sum() / len(pressure),
-            members[:, ENGAGEMENT].sum() / len(pressure),
-            pressure.max() - pressure.min(),
-            self.threat,
-            self.levers["sanctions_tightness"],
-            self._quarter_exchanges.sum(),
-            sum(provocations.values()),
-            provocations["nuclear_test"],
-            self.frame,
-        ), dtype=float)
+        return np.array(
+            (
+                pressure.sum() / len(pressure),
+                members[:, ENGAGEMENT].sum() / len(pressure),
+                pressure.max() - pressure.min(),
+                self.threat,
+                self.levers["sanctions_tightness"],
+                self._quarter_exchanges.sum(),
+                sum(provocations.values()),
+                provocations["nuclear_test"],
+                self.frame,
+            ),
+            dtype=float,
+        )
 
     def _record(self, quarter: Quarter) -> None:
         i = self._done - 1  # step() has just counted this quarter
@@ -633,7 +712,8 @@ class DiplomacyModel(mesa.Model):
     def metric_history(self) -> np.ndarray:
         """(quarters run, len(METRICS)) array of the collected metrics."""
         return np.asarray(self.datacollector.model_vars["metrics"], dtype=float).reshape(
-            -1, len(METRICS))
+            -1, len(METRICS)
+        )
 
     def run(self) -> DiplomacyModel:
         """Run to the end of the period (one Mesa time advance over all remaining steps)."""
@@ -642,15 +722,26 @@ class DiplomacyModel(mesa.Model):
         return self
 
 
-def model_from_scenario(scenario: Scenario, parameters: Parameters | None = None,
-                        rng: np.random.Generator | int | None = None,
-                        initial: InitialState | None = None,
-                        record_events: bool = True) -> DiplomacyModel:
+def model_from_scenario(
+    scenario: Scenario,
+    parameters: Parameters | None = None,
+    rng: np.random.Generator | int | None = None,
+    initial: InitialState | None = None,
+    record_events: bool = True,
+) -> DiplomacyModel:
     """Build the model a scenario describes (the same constructor the app uses)."""
     params = parameters if parameters is not None else default_parameters()
     if scenario.parameters:
         params = params.replace(**scenario.parameters)
-    return DiplomacyModel(start=scenario.period.start, end=scenario.period.end,
-                          chairs=scenario.chairs, levers=scenario.levers, shocks=scenario.shocks,
-                          actors=scenario.actors, parameters=params, initial=initial,
-                          record_events=record_events, rng=rng)
+    return DiplomacyModel(
+        start=scenario.period.start,
+        end=scenario.period.end,
+        chairs=scenario.chairs,
+        levers=scenario.levers,
+        shocks=scenario.shocks,
+        actors=scenario.actors,
+        parameters=params,
+        initial=initial,
+        record_events=record_events,
+        rng=rng,
+    )

@@ -30,8 +30,9 @@ def fj_equilibrium(anchor: np.ndarray, w: np.ndarray, lam: np.ndarray) -> np.nda
     return np.linalg.solve(np.eye(n) - lam[:, None] * w, (1.0 - lam)[:, None] * anchor)
 
 
-def influence_matrix(ties: np.ndarray, weights: np.ndarray,
-                     active: np.ndarray | None = None) -> np.ndarray:
+def influence_matrix(
+    ties: np.ndarray, weights: np.ndarray, active: np.ndarray | None = None
+) -> np.ndarray:
     """Row-stochastic influence matrix from tie strength and each source's weight.
 
     ``W[i, j]`` is proportional to ``ties[i, j] * weights[i, j]`` over active ``j`` (all

@@ -70,8 +70,9 @@ def cached_record() -> Record:
 def closeness_facts(actors: pd.DataFrame) -> dict[str, int]:
     """Per member, how many affirmative closeness facts the record states."""
     facts = actors[actors["fact"].isin(CLOSENESS_FACTS)]
-    affirmative = facts["value"].str.strip().str.lower().map(
-        lambda v: bool(v) and not v.startswith("no"))
+    affirmative = (
+        facts["value"].str.strip().str.lower().map(lambda v: bool(v) and not v.startswith("no"))
+    )
     counts = facts[affirmative].groupby("actor").size()
     return {m: int(counts.get(m, 0)) for m in MEMBERS}
 
@@ -79,8 +80,10 @@ def closeness_facts(actors: pd.DataFrame) -> dict[str, int]:
 def record_engagement_score(events: pd.DataFrame, before_year: int) -> dict[str, float]:
     """Net Goldstein of each member's recorded exchanges with the DPRK before a year."""
     past = events[events["year"] < before_year]
-    pairs = past[((past["source"] == DPRK) & past["target"].isin(MEMBERS))
-                 | ((past["target"] == DPRK) & past["source"].isin(MEMBERS))]
+    pairs = past[
+        ((past["source"] == DPRK) & past["target"].isin(MEMBERS))
+        | ((past["target"] == DPRK) & past["source"].isin(MEMBERS))
+    ]
     member = np.where(pairs["source"] == DPRK, pairs["target"], pairs["source"])
     totals = pairs.groupby(member)["goldstein"].sum()
     return {m: float(totals.get(m, 0.0)) for m in MEMBERS}
@@ -131,8 +134,9 @@ def record_ties(params: Parameters, year: int) -> np.ndarray:
 @lru_cache(maxsize=1024)
 def _cached_ties(key: tuple[float, float, float], year: int) -> np.ndarray:
     tie_prior, member_tie, scale = key
-    params = Parameters({"tie_prior": tie_prior, "member_tie": member_tie,
-                         "goldstein_scale": scale})
+    params = Parameters(
+        {"tie_prior": tie_prior, "member_tie": member_tie, "goldstein_scale": scale}
+    )
     ties = ties_from_net(_record_net(year), params)
     ties.flags.writeable = False
     return ties
@@ -145,8 +149,9 @@ def recorded_chairs() -> dict[int, str]:
     return {int(y): str(c) for y, c in zip(chairs["year"], chairs["chair"], strict=True)}
 
 
-def initial_state(params: Parameters, start_year: int, record: Record | None = None
-                  ) -> InitialState:
+def initial_state(
+    params: Parameters, start_year: int, record: Record | None = None
+) -> InitialState:
     """The record-derived starting stances and ties for a run beginning in ``start_year``.
 
     Cached per (parameters, start year) for the shipped record: an ensemble builds
@@ -160,18 +165,29 @@ def initial_state(params: Parameters, start_year: int, record: Record | None = N
 @lru_cache(maxsize=512)
 def _cached_initial(items: tuple[tuple[str, float], ...], start_year: int) -> InitialState:
     closeness, score, net, last_tone = _record_facts(start_year)
-    return _initial_state(Parameters(dict(items)), start_year, closeness, score,
-                          ties_from_net(net, Parameters(dict(items))), last_tone)
+    return _initial_state(
+        Parameters(dict(items)),
+        start_year,
+        closeness,
+        score,
+        ties_from_net(net, Parameters(dict(items))),
+        last_tone,
+    )
 
 
 @lru_cache(maxsize=128)
-def _record_facts(start_year: int) -> tuple[dict[str, int], dict[str, float], np.ndarray,
-                                             int | None]:
+def _record_facts(
+    start_year: int,
+) -> tuple[dict[str, int], dict[str, float], np.ndarray, int | None]:
     """What the starting state takes from the shipped record, whatever the parameters
     (the pandas work, done once per start year: calibration builds thousands of states)."""
     record = cached_record()
-    return (closeness_facts(record.actors), record_engagement_score(record.events, start_year),
-            _record_net(start_year), _last_tone(record, start_year))
+    return (
+        closeness_facts(record.actors),
+        record_engagement_score(record.events, start_year),
+        _record_net(start_year),
+        _last_tone(record, start_year),
+    )
 
 
 def _last_tone(record: Record, start_year: int) -> int | None:
@@ -180,26 +196,40 @@ def _last_tone(record: Record, start_year: int) -> int | None:
 
 
 def _state_from_record(params: Parameters, start_year: int, record: Record) -> InitialState:
-    return _initial_state(params, start_year, closeness_facts(record.actors),
-                          record_engagement_score(record.events, start_year),
-                          tie_matrix(record.events, params, start_year),
-                          _last_tone(record, start_year))
+    return _initial_state(
+        params,
+        start_year,
+        closeness_facts(record.actors),
+        record_engagement_score(record.events, start_year),
+        tie_matrix(record.events, params, start_year),
+        _last_tone(record, start_year),
+    )
 
 
-def _initial_state(params: Parameters, start_year: int, closeness: dict[str, int],
-                   score: dict[str, float], ties: np.ndarray, last_tone: int | None
-                   ) -> InitialState:
+def _initial_state(
+    params: Parameters,
+    start_year: int,
+    closeness: dict[str, int],
+    score: dict[str, float],
+    ties: np.ndarray,
+    last_tone: int | None,
+) -> InitialState:
     stance = np.zeros((len(AGENTS), 2))
     for m in MEMBERS:
         i = INDEX[m]
         record_warmth = np.tanh(score[m] / params.goldstein_scale)
-        engagement = (params.engagement_prior + params.engagement_per_fact * closeness[m]
-                      + params.engagement_record_weight * record_warmth)
+        engagement = (
+            params.engagement_prior
+            + params.engagement_per_fact * closeness[m]
+            + params.engagement_record_weight * record_warmth
+        )
         stance[i, ENGAGEMENT] = np.clip(engagement, 0.0, 1.0)
         stance[i, PRESSURE] = np.clip(
             params.pressure_prior
             - params.pressure_engagement_slope * (stance[i, ENGAGEMENT] - params.engagement_prior),
-            0.0, 1.0)
+            0.0,
+            1.0,
+        )
     for p in POWERS:
         stance[INDEX[p]] = (params[f"pressure_{p}"], params[f"engagement_{p}"])
     stance[DPRK_ROW] = (0.0, 1.0)

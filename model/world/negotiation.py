@@ -102,8 +102,7 @@ def room_tone(positions: Positions) -> float:
     return float((weights * positions.preferred).sum() / weights.sum())
 
 
-def chair_target(positions: Positions, chair: ChairProfile, previous_tone: int | None
-                 ) -> float:
+def chair_target(positions: Positions, chair: ChairProfile, previous_tone: int | None) -> float:
     """The tone the chair aims at: between the room and its own preference, pulled toward
     the previous text when it defends established language."""
     own = float(positions.preferred[chair.position])
@@ -113,8 +112,9 @@ def chair_target(positions: Positions, chair: ChairProfile, previous_tone: int |
     return float(np.clip(target, 0.0, 4.0))
 
 
-def draft_text(positions: Positions, chair: ChairProfile, previous_tone: int | None,
-               split_quorum: float) -> Draft:
+def draft_text(
+    positions: Positions, chair: ChairProfile, previous_tone: int | None, split_quorum: float
+) -> Draft:
     """The chair's choice among a consensus text, a chairman's statement and no text.
 
     1. Consensus: of the tones no member blocks, the one nearest the chair's target,
@@ -129,7 +129,8 @@ def draft_text(positions: Positions, chair: ChairProfile, previous_tone: int | N
     """
     target = chair_target(positions, chair, previous_tone)
     blocked = (TONE_LEVELS[:, None] < positions.lower[None, :] - 1e-9) | (
-        TONE_LEVELS[:, None] > positions.upper[None, :] + 1e-9)  # (tones, members)
+        TONE_LEVELS[:, None] > positions.upper[None, :] + 1e-9
+    )  # (tones, members)
     distance = np.abs(TONE_LEVELS - target)
     nearest = int(np.argmin(distance))
     blockers = tuple(np.flatnonzero(blocked[nearest]).tolist())

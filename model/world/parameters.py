@@ -38,8 +38,14 @@ def specs() -> dict[str, ParameterSpec]:
     """Every parameter's spec, in file order."""
     raw = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
     return {
-        name: ParameterSpec(name, float(e["value"]), float(e["range"][0]), float(e["range"][1]),
-                            str(e["meaning"]), bool(e.get("fit", False)))
+        name: ParameterSpec(
+            name,
+            float(e["value"]),
+            float(e["range"][0]),
+            float(e["range"][1]),
+            str(e["meaning"]),
+            bool(e.get("fit", False)),
+        )
         for name, e in raw.items()
     }
 

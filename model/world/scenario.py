@@ -834,8 +834,9 @@ def _merge(parent: _Located, child: _Located) -> _Located:
     return _Located(data, where)
 
 
-def _drop_inherited_outside(data: dict[str, Any], where: dict[Path_, tuple[str, int]],
-                            inherited: int) -> tuple[dict[str, Any], dict[Path_, tuple[str, int]]]:
+def _drop_inherited_outside(
+    data: dict[str, Any], where: dict[Path_, tuple[str, int]], inherited: int
+) -> tuple[dict[str, Any], dict[Path_, tuple[str, int]]]:
     """A child that sets its own period drops the parent's shocks dated outside it (the
     parent's later events do not happen in a shorter question); its own shocks stay and
     are checked."""

@@ -38,8 +38,19 @@ KIND_CAMEO: dict[str, str] = {
     "escalation": "130",          # threaten
 }  # fmt: skip
 
-COLUMNS = ("replicate", "id", "date", "date_precision", "source", "target", "cameo",
-           "goldstein", "plover", "summary", "article")
+COLUMNS = (
+    "replicate",
+    "id",
+    "date",
+    "date_precision",
+    "source",
+    "target",
+    "cameo",
+    "goldstein",
+    "plover",
+    "summary",
+    "article",
+)
 
 
 class SimEvent(NamedTuple):
@@ -56,16 +67,28 @@ class SimEvent(NamedTuple):
 def goldstein_weights() -> dict[str, tuple[float, str]]:
     """CAMEO code -> (Goldstein weight, PLOVER type), from seeds/goldstein.csv."""
     table = cached_record().goldstein
-    return {c: (float(g), p) for c, g, p in zip(table["cameo"], table["goldstein"],
-                                                  table["plover"], strict=True)}
+    return {
+        c: (float(g), p)
+        for c, g, p in zip(table["cameo"], table["goldstein"], table["plover"], strict=True)
+    }
 
 
 def event_rows(replicate: int, events: list[SimEvent]) -> list[tuple]:
     """Rows in COLUMNS order for one replicate's events (ids count within the replicate)."""
     weights = goldstein_weights()
     return [
-        (replicate, f"S{replicate}-{i + 1:05d}", e.quarter.first_day(), "quarter", e.source,
-         e.target, e.cameo, *weights[e.cameo], e.summary, "simulated")
+        (
+            replicate,
+            f"S{replicate}-{i + 1:05d}",
+            e.quarter.first_day(),
+            "quarter",
+            e.source,
+            e.target,
+            e.cameo,
+            *weights[e.cameo],
+            e.summary,
+            "simulated",
+        )
         for i, e in enumerate(events)
     ]
 
