@@ -85,3 +85,15 @@ def test_an_escalation_is_remembered_and_breaks_the_frame_but_is_not_a_launch():
     assert model.pause == 0.0 and model.memory > 0.3 and model.frame < 0.5
     assert sum(model._quarter_provocations.values()) == 0
     assert any("escalates" in e.summary for e in model.events)
+
+
+def test_every_shock_type_has_a_handler_in_both_engines():
+    """The shock registry (model/world/shocks.py) and the handler table agree, and both
+    engines implement every handler: a new shock type cannot be silently ignored."""
+    from model.world.diplomacy import SHOCK_HANDLERS, DiplomacyModel
+    from model.world.shocks import SHOCK_TYPES
+
+    assert set(SHOCK_HANDLERS) == set(SHOCK_TYPES)
+    for handler in set(SHOCK_HANDLERS.values()):
+        assert callable(getattr(DiplomacyModel, handler)), handler
+        assert callable(getattr(BatchedModel, handler)), handler

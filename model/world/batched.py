@@ -60,6 +60,7 @@ from model.world.chairs import chair_schedule
 from model.world.diplomacy import (
     CARRIED_LEVERS,
     FRAME_BREAKERS,
+    SHOCK_HANDLERS,
     VISIT_MEMORY_HALF_LIFE,
     ScheduledShock,
     threat_of,
@@ -794,72 +795,93 @@ class BatchedModel(mesa.Model):
             self.anchor[:, row, column] = _unit(self.anchor[:, row, column] + persistence * amount)
 
     def apply_shock(self, shock: ShockSpec) -> None:
-        """Apply one dated shock to every replicate (DiplomacyModel.apply_shock)."""
-        q, kind, actor, size = shock.quarter, shock.type, shock.actor, shock.magnitude
-        if kind in KINDS:
-            self.provoke(kind, size, q)
-        elif kind == "escalation":
-            self.escalate(size, q)
-        elif kind == "moratorium":
-            self.declare_pause(size, q)
-        elif kind == "unsc_resolution":
-            lever = self.levers["sanctions_tightness"]
-            lever[:] = np.clip(lever + size, 0.0, 1.0)
-            self._refresh_hazard()
-            self.emit("sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", q)
-        elif kind in ("us_dprk_summit", "inter_korean_summit", "talks"):
-            self.open_dialogue(size)
-            if kind == "us_dprk_summit":
-                self.calm = np.maximum(self.calm, self.p.s.summit_calm * size)
-            what = {
-                "us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
-                "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
-                "talks": (actor or "USA", "Talks with the DPRK make progress"),
-            }[kind]
-            self.emit("summit", what[0], DPRK, what[1], q)
-            if shock.host:
-                self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
-                self.emit(
-                    "host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q
-                )
-        elif kind == "dprk_delegation":
-            visits = np.zeros((self.n, N_MEMBERS), dtype=np.int64)
-            visits[:, MEMBERS.index(actor)] = int(size)
-            self.exchange(visits, self._shock_uniforms.pop(0))
-        elif kind == "incident":
-            row = INDEX[actor]
-            self._nudge(row, ENGAGEMENT, -size, 1.0)
-            self._nudge(row, PRESSURE, size / 2, 1.0)
-            self.emit("incident", actor, DPRK, f"{actor} sours on the DPRK after an incident", q)
-        elif kind in ("break_relations", "restore_relations"):
-            restore = kind == "restore_relations"
-            position, row = MEMBERS.index(actor), INDEX[actor]
-            self.relations[:, position] = restore
-            self._refresh_masks()
-            self._refresh_hazard()
-            level = self.p.s.engagement_prior if restore else 0.0
-            self.stance[:, row, ENGAGEMENT] = self.anchor[:, row, ENGAGEMENT] = level
-            self._origin[:, position, ENGAGEMENT] = level
-            verb = "restores" if restore else "breaks off"
-            self.emit(kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", q)
-        elif kind in ("alliance", "strain"):
-            lever = self.levers[shock.alignment_lever]
-            sign = 1.0 if kind == "alliance" else -1.0
-            lever[:] = np.clip(lever + sign * size, 0.0, 1.0)
-            self._apply_levers()
-            verb = "deepen" if sign > 0 else "cool"
-            self.emit(kind, actor, DPRK, f"{actor}-DPRK relations {verb}", q)
-        elif kind == "chair_change":
-            self.chair_override[q.year] = actor
-            self._year_scale.pop(q.year, None)
-        elif kind == "accession":
-            self.active[:, INDEX[actor]] = True
-            self._refresh_masks()
-            self._refresh_hazard()
-            self.emit("accession", actor, "ASEAN", f"{actor} joins ASEAN", q)
-        elif kind == "lever":
-            self.levers[shock.lever][:] = shock.value
-            self._apply_levers()
+        """Apply one dated shock to every replicate: the handler ``SHOCK_HANDLERS`` names
+        for its type (DiplomacyModel.apply_shock; the same table of types)."""
+        getattr(self, SHOCK_HANDLERS[shock.type])(shock)
+
+    def _shock_provocation(self, shock: ShockSpec) -> None:
+        self.provoke(shock.type, shock.magnitude, shock.quarter)
+
+    def _shock_escalation(self, shock: ShockSpec) -> None:
+        self.escalate(shock.magnitude, shock.quarter)
+
+    def _shock_moratorium(self, shock: ShockSpec) -> None:
+        self.declare_pause(shock.magnitude, shock.quarter)
+
+    def _shock_sanctions(self, shock: ShockSpec) -> None:
+        lever = self.levers["sanctions_tightness"]
+        lever[:] = np.clip(lever + shock.magnitude, 0.0, 1.0)
+        self._refresh_hazard()
+        self.emit(
+            "sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", shock.quarter
+        )
+
+    def _shock_dialogue(self, shock: ShockSpec) -> None:
+        kind, size, q = shock.type, shock.magnitude, shock.quarter
+        self.open_dialogue(size)
+        if kind == "us_dprk_summit":
+            self.calm = np.maximum(self.calm, self.p.s.summit_calm * size)
+        what = {
+            "us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
+            "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
+            "talks": (shock.actor or "USA", "Talks with the DPRK make progress"),
+        }[kind]
+        self.emit("summit", what[0], DPRK, what[1], q)
+        if shock.host:
+            self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
+            self.emit("host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q)
+
+    def _shock_delegation(self, shock: ShockSpec) -> None:
+        visits = np.zeros((self.n, N_MEMBERS), dtype=np.int64)
+        visits[:, MEMBERS.index(shock.actor)] = int(shock.magnitude)
+        self.exchange(visits, self._shock_uniforms.pop(0))
+
+    def _shock_incident(self, shock: ShockSpec) -> None:
+        actor, size, row = shock.actor, shock.magnitude, INDEX[shock.actor]
+        self._nudge(row, ENGAGEMENT, -size, 1.0)
+        self._nudge(row, PRESSURE, size / 2, 1.0)
+        self.emit(
+            "incident", actor, DPRK, f"{actor} sours on the DPRK after an incident", shock.quarter
+        )
+
+    def _shock_relations(self, shock: ShockSpec) -> None:
+        kind, actor = shock.type, shock.actor
+        restore = kind == "restore_relations"
+        position, row = MEMBERS.index(actor), INDEX[actor]
+        self.relations[:, position] = restore
+        self._refresh_masks()
+        self._refresh_hazard()
+        level = self.p.s.engagement_prior if restore else 0.0
+        self.stance[:, row, ENGAGEMENT] = self.anchor[:, row, ENGAGEMENT] = level
+        self._origin[:, position, ENGAGEMENT] = level
+        verb = "restores" if restore else "breaks off"
+        self.emit(
+            kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", shock.quarter
+        )
+
+    def _shock_alignment(self, shock: ShockSpec) -> None:
+        lever = self.levers[shock.alignment_lever]
+        sign = 1.0 if shock.type == "alliance" else -1.0
+        lever[:] = np.clip(lever + sign * shock.magnitude, 0.0, 1.0)
+        self._apply_levers()
+        verb = "deepen" if sign > 0 else "cool"
+        self.emit(
+            shock.type, shock.actor, DPRK, f"{shock.actor}-DPRK relations {verb}", shock.quarter
+        )
+
+    def _shock_chair_change(self, shock: ShockSpec) -> None:
+        self.chair_override[shock.quarter.year] = shock.actor
+        self._year_scale.pop(shock.quarter.year, None)
+
+    def _shock_accession(self, shock: ShockSpec) -> None:
+        self.active[:, INDEX[shock.actor]] = True
+        self._refresh_masks()
+        self._refresh_hazard()
+        self.emit("accession", shock.actor, "ASEAN", f"{shock.actor} joins ASEAN", shock.quarter)
+
+    def _shock_lever(self, shock: ShockSpec) -> None:
+        self.levers[shock.lever][:] = shock.value
+        self._apply_levers()
 
     # --- the quarter ----------------------------------------------------------------
     def step(self) -> None:

@@ -64,6 +64,28 @@ FRAME_BREAKERS = ("icbm_test", "nuclear_test", "armed_attack")
 """Provocations that break a dialogue frame. Short-range launches do not: in 2019 the
 ASEAN foreign ministers and the ARF still welcomed the Panmunjom meeting a week after
 such launches (Korea Herald, 4 Aug 2019, http://www01.koreaherald.com/view.php?mp=1&np=4&ud=20190804000024)."""
+SHOCK_HANDLERS: dict[str, str] = {
+    "missile_test": "_shock_provocation",
+    "icbm_test": "_shock_provocation",
+    "nuclear_test": "_shock_provocation",
+    "armed_attack": "_shock_provocation",
+    "escalation": "_shock_escalation",
+    "moratorium": "_shock_moratorium",
+    "unsc_resolution": "_shock_sanctions",
+    "us_dprk_summit": "_shock_dialogue",
+    "inter_korean_summit": "_shock_dialogue",
+    "talks": "_shock_dialogue",
+    "dprk_delegation": "_shock_delegation",
+    "incident": "_shock_incident",
+    "break_relations": "_shock_relations",
+    "restore_relations": "_shock_relations",
+    "alliance": "_shock_alignment",
+    "strain": "_shock_alignment",
+    "chair_change": "_shock_chair_change",
+    "accession": "_shock_accession",
+    "lever": "_shock_lever",
+}
+"""Each shock type's handler (a method name, so both engines share the table's keys)."""
 VISIT_MEMORY_HALF_LIFE = 6.0
 """Months over which a DPRK delegation still counts as recent for a member's veto."""
 
@@ -413,69 +435,90 @@ class DiplomacyModel(mesa.Model):
             self.anchor[rows, column] = _unit(self.anchor[rows, column] + persistence * amount)
 
     def apply_shock(self, shock: ShockSpec) -> None:
-        """Apply one dated shock (see model/world/shocks.py for the registry)."""
-        q, kind, actor, size = shock.quarter, shock.type, shock.actor, shock.magnitude
-        if kind in ("missile_test", "icbm_test", "nuclear_test", "armed_attack"):
-            self.provoke(kind, size, q)
-        elif kind == "escalation":
-            self.escalate(size, q)
-        elif kind == "moratorium":
-            self.declare_pause(size, q)
-        elif kind == "unsc_resolution":
-            tight = float(np.clip(self.levers["sanctions_tightness"] + size, 0.0, 1.0))
-            self.levers["sanctions_tightness"] = tight
-            self.emit("sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", q)
-        elif kind in ("us_dprk_summit", "inter_korean_summit", "talks"):
-            self.open_dialogue(size)
-            if kind == "us_dprk_summit":
-                self.calm = max(self.calm, self.params.summit_calm * size)
-            what = {
-                "us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
-                "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
-                "talks": (actor or "USA", "Talks with the DPRK make progress"),
-            }[kind]
-            self.emit("summit", what[0], DPRK, what[1], q)
-            if shock.host:
-                self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
-                self.emit(
-                    "host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q
-                )
-        elif kind == "dprk_delegation":
-            visits = np.zeros(len(MEMBERS), dtype=np.int64)
-            visits[MEMBERS.index(actor)] = int(size)
-            self.exchange(visits)
-        elif kind == "incident":
-            row = INDEX[actor]
-            self._nudge(row, ENGAGEMENT, -size, 1.0)
-            self._nudge(row, PRESSURE, size / 2, 1.0)
-            self.emit("incident", actor, DPRK, f"{actor} sours on the DPRK after an incident", q)
-        elif kind in ("break_relations", "restore_relations"):
-            restore = kind == "restore_relations"
-            self.relations[MEMBERS.index(actor)] = restore
-            self._refresh_masks()
-            row = INDEX[actor]
-            level = self.params.engagement_prior if restore else 0.0
-            self.stance[row, ENGAGEMENT] = self.anchor[row, ENGAGEMENT] = level
-            self._origin[MEMBERS.index(actor), ENGAGEMENT] = level
-            verb = "restores" if restore else "breaks off"
-            self.emit(kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", q)
-        elif kind in ("alliance", "strain"):
-            lever = shock.alignment_lever
-            sign = 1.0 if kind == "alliance" else -1.0
-            self.levers[lever] = float(np.clip(self.levers[lever] + sign * size, 0.0, 1.0))
-            self._apply_levers()
-            verb = "deepen" if sign > 0 else "cool"
-            self.emit(kind, actor, DPRK, f"{actor}-DPRK relations {verb}", q)
-        elif kind == "chair_change":
-            self.chair_override[q.year] = actor
-            self._chair_focus[q.year] = self._focus(actor)
-        elif kind == "accession":
-            self.active[INDEX[actor]] = True
-            self._refresh_masks()
-            self.emit("accession", actor, "ASEAN", f"{actor} joins ASEAN", q)
-        elif kind == "lever":
-            self.levers[shock.lever] = shock.value
-            self._apply_levers()
+        """Apply one dated shock: the handler ``SHOCK_HANDLERS`` names for its type (the
+        types and their magnitudes are in model/world/shocks.py; a test checks that every
+        type has a handler in both engines)."""
+        getattr(self, SHOCK_HANDLERS[shock.type])(shock)
+
+    def _shock_provocation(self, shock: ShockSpec) -> None:
+        self.provoke(shock.type, shock.magnitude, shock.quarter)
+
+    def _shock_escalation(self, shock: ShockSpec) -> None:
+        self.escalate(shock.magnitude, shock.quarter)
+
+    def _shock_moratorium(self, shock: ShockSpec) -> None:
+        self.declare_pause(shock.magnitude, shock.quarter)
+
+    def _shock_sanctions(self, shock: ShockSpec) -> None:
+        tight = float(np.clip(self.levers["sanctions_tightness"] + shock.magnitude, 0.0, 1.0))
+        self.levers["sanctions_tightness"] = tight
+        self.emit(
+            "sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", shock.quarter
+        )
+
+    def _shock_dialogue(self, shock: ShockSpec) -> None:
+        kind, size, q = shock.type, shock.magnitude, shock.quarter
+        self.open_dialogue(size)
+        if kind == "us_dprk_summit":
+            self.calm = max(self.calm, self.params.summit_calm * size)
+        what = {
+            "us_dprk_summit": ("USA", "US and DPRK leaders hold a summit"),
+            "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
+            "talks": (shock.actor or "USA", "Talks with the DPRK make progress"),
+        }[kind]
+        self.emit("summit", what[0], DPRK, what[1], q)
+        if shock.host:
+            self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
+            self.emit("host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q)
+
+    def _shock_delegation(self, shock: ShockSpec) -> None:
+        visits = np.zeros(len(MEMBERS), dtype=np.int64)
+        visits[MEMBERS.index(shock.actor)] = int(shock.magnitude)
+        self.exchange(visits)
+
+    def _shock_incident(self, shock: ShockSpec) -> None:
+        actor, size, row = shock.actor, shock.magnitude, INDEX[shock.actor]
+        self._nudge(row, ENGAGEMENT, -size, 1.0)
+        self._nudge(row, PRESSURE, size / 2, 1.0)
+        self.emit(
+            "incident", actor, DPRK, f"{actor} sours on the DPRK after an incident", shock.quarter
+        )
+
+    def _shock_relations(self, shock: ShockSpec) -> None:
+        kind, actor = shock.type, shock.actor
+        restore = kind == "restore_relations"
+        self.relations[MEMBERS.index(actor)] = restore
+        self._refresh_masks()
+        row = INDEX[actor]
+        level = self.params.engagement_prior if restore else 0.0
+        self.stance[row, ENGAGEMENT] = self.anchor[row, ENGAGEMENT] = level
+        self._origin[MEMBERS.index(actor), ENGAGEMENT] = level
+        verb = "restores" if restore else "breaks off"
+        self.emit(
+            kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", shock.quarter
+        )
+
+    def _shock_alignment(self, shock: ShockSpec) -> None:
+        lever, sign = shock.alignment_lever, 1.0 if shock.type == "alliance" else -1.0
+        self.levers[lever] = float(np.clip(self.levers[lever] + sign * shock.magnitude, 0.0, 1.0))
+        self._apply_levers()
+        verb = "deepen" if sign > 0 else "cool"
+        self.emit(
+            shock.type, shock.actor, DPRK, f"{shock.actor}-DPRK relations {verb}", shock.quarter
+        )
+
+    def _shock_chair_change(self, shock: ShockSpec) -> None:
+        self.chair_override[shock.quarter.year] = shock.actor
+        self._chair_focus[shock.quarter.year] = self._focus(shock.actor)
+
+    def _shock_accession(self, shock: ShockSpec) -> None:
+        self.active[INDEX[shock.actor]] = True
+        self._refresh_masks()
+        self.emit("accession", shock.actor, "ASEAN", f"{shock.actor} joins ASEAN", shock.quarter)
+
+    def _shock_lever(self, shock: ShockSpec) -> None:
+        self.levers[shock.lever] = shock.value
+        self._apply_levers()
 
     # --- the quarter ----------------------------------------------------------------
     def step(self) -> None:
