@@ -195,7 +195,7 @@ def test_compare_reuses_matching_results_and_reruns_changed_ones(compared, tmp_p
     before = (out / "differences.csv").read_bytes()
     log: list[str] = []
     compare_scenarios(paths, out, results_root=root / "results", progress=False, log=log.append)
-    assert all(" reused " in line for line in log)
+    assert all(" reused " in line for line in log), log
     assert (out / "differences.csv").read_bytes() == before
     b = paths[1]
     b.write_text(b.read_text().replace("dprk_outreach: 3.0", "dprk_outreach: 2.5"))

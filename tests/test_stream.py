@@ -24,7 +24,7 @@ SCENARIO = Scenario(
     seed=8,
     replicates=2 * BLOCK + 9,
     actors={"MMR": {"veto": 1.0}},
-    parameters={"mood_noise": 1.0},
+    parameters={"mood_noise": 1.0, "slack": 1.5},  # members block often: every voice
 )
 STATEMENT_METRICS = ("tone_", "grave_concern_", "voice_")
 
