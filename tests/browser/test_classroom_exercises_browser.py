@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 import pytest
-from test_classroom_app import START
+from test_classroom_app import START, Running
 from test_classroom_browser import (  # the skip when chromium or an extra is missing
     CHROMIUM,
     ENSEMBLE_TIMEOUT_MS,
@@ -50,11 +50,11 @@ def chromium():
 class BrowserLesson:
     """One class on the server, each participant in their own browser context."""
 
-    def __init__(self, running, chromium, scenario: str) -> None:  # noqa: F811
-        self.running = running
+    def __init__(self, served: Running, chromium, scenario: str) -> None:
+        self.running = served
         self.chromium = chromium
         self.scenario = scenario
-        self.url = f"http://127.0.0.1:{running.port}"
+        self.url = f"http://127.0.0.1:{served.port}"
         self.teacher: Screen | None = None
         self.projector_screen: Screen | None = None
         self.teams: dict[str, Screen] = {}
