@@ -259,26 +259,33 @@ def create_app(room: Classroom) -> Starlette:
             return _json_error("no class has that code", 404)
         view = request.query_params.get("view", "")
 
-        def render() -> tuple[dict[str, str], bool] | None:
+        def rendered() -> tuple[dict[str, str], bool] | None:
+            if view == "teacher":
+                if not is_teacher(request, session):
+                    return None
+                return views.teacher_regions(session, room.forecaster, room.join_url)
+            if view == "team":
+                team = team_of(request, session)
+                return None if team is None else (views.team_regions(session, team), True)
+            if view == "projector":
+                return views.projector_regions(session, room.forecaster)
+            return None
+
+        def render() -> tuple[dict[str, str], bool, str] | None:
+            # The version is read under the same lock as the regions: read after it, an
+            # action landing in between would pair old regions with the new version, and
+            # every later poll would answer "unchanged" (the screen stuck until a reload).
             with session.lock:
-                if view == "teacher":
-                    if not is_teacher(request, session):
-                        return None
-                    return views.teacher_regions(session, room.forecaster, room.join_url)
-                if view == "team":
-                    team = team_of(request, session)
-                    return None if team is None else (views.team_regions(session, team), True)
-                if view == "projector":
-                    return views.projector_regions(session, room.forecaster)
-                return None
+                found = rendered()
+                return None if found is None else (*found, _version(session))
 
         if request.query_params.get("v") and request.query_params["v"] == _version(session):
             return Response(status_code=204, headers=SECURITY_HEADERS)
-        rendered = await run_in_threadpool(render)
-        if rendered is None:
+        answer = await run_in_threadpool(render)
+        if answer is None:
             return _json_error("not allowed", 403)
-        regions, ready = rendered
-        version = _version(session) if ready else ""
+        regions, ready, current = answer
+        version = current if ready else ""
         return JSONResponse(views.state_payload(regions, version), headers=SECURITY_HEADERS)
 
     # --- actions -----------------------------------------------------------------------
