@@ -13,13 +13,13 @@ positions into a text. Where each rule comes from:
   member blocks, not that preferences overlap.
 - **The chair's pen** follows ASEAN practice: the chair drafts the communique or the
   chairman's statement. With consensus it may soften or harden within what no one
-  blocks, and softens the more, the more it would itself block a harsher text; without
-  it, it issues a chairman's statement that speaks for "many" or "some"
-  ministers (voice ``split``: the 2024 ARF chairman's statement spoke for "many
-  ministers", and in December 2012 the chair recorded that the ministers could not agree
-  on the DPRK's launch) or drops the item (voice ``none``, as the 2012 Phnom Penh AMM,
-  which issued no joint communique at all; seeds/validation/statements.csv). A chair
-  never pens a text it would itself block.
+  blocks, softening the more, the further its own will to block a harsher text exceeds
+  the room's (DiplomacyModel.chair_softening); without it, it issues a chairman's
+  statement that speaks for "many" or "some" ministers (voice ``split``: the 2024 ARF
+  chairman's statement spoke for "many ministers", and in December 2012 the chair
+  recorded that the ministers could not agree on the DPRK's launch) or drops the item
+  (voice ``none``, as the 2012 Phnom Penh AMM, which issued no joint communique at all;
+  seeds/validation/statements.csv). A chair never pens a text it would itself block.
 - **Established language**: a chair that wants the DPRK criticised defends the previous
   text's wording (no chair wants to be the one who dropped "grave concern"); a chair
   close to Pyongyang does not (the 2016 Lao chair kept to plain "concern" in the year of
