@@ -49,7 +49,7 @@ from model.world.initial import (
     record_ties,
     recorded_chairs,
 )  # fmt: skip
-from model.world.levers import default_levers
+from model.world.levers import default_levers, power_stances
 from model.world.negotiation import ChairProfile, Draft, Positions, draft_text
 from model.world.parameters import Parameters, default_parameters
 from model.world.scenario import ActorOverride, Scenario, ShockSpec
@@ -239,23 +239,7 @@ class DiplomacyModel(mesa.Model):
 
     def _apply_levers(self) -> None:
         """Turn levers into the outside powers' stances and lobbying strengths."""
-        p, lv = self.params, self.levers
-        us, shield, russia = lv["us_pressure"], lv["china_shield"], lv["russia_alignment"]
-        stance = {
-            "USA": (p.pressure_USA, p.engagement_USA, p.lobbying_USA * 2.0 * us),
-            "JPN": (p.pressure_JPN, p.engagement_JPN, p.lobbying_JPN * (0.5 + us)),
-            "KOR": (p.pressure_KOR, p.engagement_KOR, p.lobbying_KOR * (0.5 + us)),
-            "CHN": (
-                p.pressure_CHN * 2.0 * (1.0 - shield),
-                p.engagement_CHN * (0.5 + shield),
-                p.lobbying_CHN * (0.5 + shield),
-            ),
-            "RUS": (
-                p.pressure_RUS * 2.0 * (1.0 - russia),
-                p.engagement_RUS * (0.5 + russia),
-                p.lobbying_RUS * (0.5 + russia),
-            ),
-        }
+        stance = power_stances(self.params, self.levers)
         for code, (pressure, engagement, lobbying) in stance.items():
             row, o = INDEX[code], self._power_overrides.get(code)
             if o is not None:

@@ -49,3 +49,27 @@ LEVERS: dict[str, Lever] = {
 def default_levers() -> dict[str, float]:
     """Every lever at its default."""
     return {name: lever.default for name, lever in LEVERS.items()}
+
+
+def power_stances(p, levers) -> dict[str, tuple]:
+    """Each outside power's (pressure, engagement, lobbying) under the levers, before
+    clipping and scenario overrides: Washington's pressure drives its own and its allies'
+    lobbying, China's shield and Russia's alignment lower what they ask of ASEAN and raise
+    their engagement and lobbying. ``p`` holds the parameters and ``levers`` the lever
+    values, as scalars (DiplomacyModel) or arrays over replicates (BatchedModel)."""
+    us, shield, russia = levers["us_pressure"], levers["china_shield"], levers["russia_alignment"]
+    return {
+        "USA": (p.pressure_USA, p.engagement_USA, p.lobbying_USA * 2.0 * us),
+        "JPN": (p.pressure_JPN, p.engagement_JPN, p.lobbying_JPN * (0.5 + us)),
+        "KOR": (p.pressure_KOR, p.engagement_KOR, p.lobbying_KOR * (0.5 + us)),
+        "CHN": (
+            p.pressure_CHN * 2.0 * (1.0 - shield),
+            p.engagement_CHN * (0.5 + shield),
+            p.lobbying_CHN * (0.5 + shield),
+        ),
+        "RUS": (
+            p.pressure_RUS * 2.0 * (1.0 - russia),
+            p.engagement_RUS * (0.5 + russia),
+            p.lobbying_RUS * (0.5 + russia),
+        ),
+    }
