@@ -16,10 +16,11 @@ import pytest
 
 from model.runs.ensemble import Plan, iterate
 from model.vocabulary import MEMBERS, METRICS
-from model.world.batched import BLOCK, BatchedModel, draft_batch, n_blocks, run_block
+from model.world.batched import BLOCK, BatchedModel, draft_batch
 from model.world.diplomacy import model_from_scenario
 from model.world.negotiation import ChairProfile, Positions, draft_text
 from model.world.scenario import Scenario, ShockSpec
+from model.world.spans import n_blocks, run_block
 from model.world.warmstart import history
 
 REPLICATES = 300

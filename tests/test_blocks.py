@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from model.runs.blocks import block_seeds, run_span, spans
+from model.runs.blocks import run_span, spans
 from model.vocabulary import VOICES, Quarter
-from model.world import batched
-from model.world.batched import BLOCK, n_blocks, run_block
+from model.world.batched import BLOCK, block_seeds, model_seed
 from model.world.parameters import Parameters, default_parameters
 from model.world.scenario import Scenario, ShockSpec
+from model.world.spans import n_blocks, run_block
 
 SHOCKS = Scenario(
     name="shocks",
@@ -105,17 +105,20 @@ def test_without_events_the_results_are_the_same_and_no_event_is_kept():
     _assert_same(_as_results(arrays), reference)
 
 
-def test_block_seeds_are_the_engines_in_constant_time():
+def test_block_seeds_are_child_block_of_the_root_in_constant_time():
+    """Built from the spawn key, a block's seeds are what spawning ``block + 1``
+    children of the root and taking the last would give."""
     for block in (0, 1, 7, 300):
         params, model = block_seeds(2024, block)
-        their_params, their_model = batched.block_seeds(2024, block)
+        their_params, their_model = np.random.SeedSequence(2024).spawn(block + 1)[block].spawn(2)
+        their_params = their_params.spawn(BLOCK)
         assert model.entropy == their_model.entropy
         assert model.spawn_key == their_model.spawn_key
         assert [p.spawn_key for p in params] == [p.spawn_key for p in their_params]
         rng, theirs = np.random.default_rng(model), np.random.default_rng(their_model)
         assert rng.random() == theirs.random()
         # a point draw needs only the model seed: its spawn key, without the row seeds
-        assert their_model.spawn_key == np.random.SeedSequence(2024, spawn_key=(block, 1)).spawn_key
+        assert model_seed(2024, block).spawn_key == their_model.spawn_key
 
 
 def test_spans_cover_every_block_once_in_order():

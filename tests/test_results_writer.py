@@ -17,9 +17,10 @@ from model.runs import results
 from model.runs.ensemble import Plan, iterate_spans
 from model.runs.results import CSV_FILES, events_rule, events_wanted, write_run, write_span
 from model.vocabulary import MEMBERS, quarter_range
-from model.world.batched import BLOCK, n_blocks, run_block
+from model.world.batched import BLOCK
 from model.world.scenario import Scenario, ShockSpec
 from model.world.simevents import event_rows
+from model.world.spans import n_blocks, run_block
 
 SCENARIO = Scenario(
     name="writer",

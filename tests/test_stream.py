@@ -13,8 +13,9 @@ from model.runs.ensemble import Plan, iterate_spans
 from model.runs.outcomes import Outcomes
 from model.runs.stream import Tally, tally_span
 from model.vocabulary import MEETINGS, VOICES
-from model.world.batched import BLOCK, n_blocks, run_block
+from model.world.batched import BLOCK
 from model.world.scenario import Scenario
+from model.world.spans import n_blocks, run_block
 
 SCENARIO = Scenario(
     name="stream",

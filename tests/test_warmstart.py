@@ -6,10 +6,18 @@ import pytest
 from model.runs.ensemble import Plan, iterate
 from model.runs.outcomes import Outcomes
 from model.vocabulary import METRICS, Quarter
-from model.world.diplomacy import model_from_scenario
 from model.world.parameters import default_parameters
+from model.world.replicate import PointDraw
 from model.world.scenario import load_scenario
-from model.world.warmstart import POOL, history, starting_state, warm_state
+from model.world.spans import span_model
+from model.world.warmstart import (
+    _STATES,
+    POOL,
+    history,
+    starting_state,
+    warm_state,
+    warm_states,
+)
 
 REPLICATES = 48
 
@@ -31,25 +39,37 @@ def test_a_scenario_starting_in_2000_is_cold_and_later_ones_are_warm():
     assert state is starting_state(params, baseline, 3 + POOL)  # slot r % POOL, cached
 
 
-def test_the_warm_state_is_history_run_to_the_quarter_before():
+@pytest.mark.parametrize("slot", [0, 5, POOL - 1])
+def test_the_warm_state_is_history_replicate_slot_at_the_quarter_before(slot):
+    """Slot ``s`` is replicate ``s`` of history's own ensemble, stopped where the scenario
+    starts, whichever other slots and parameters were computed with it."""
     params = default_parameters()
-    state = warm_state(params, Quarter(2018, 1), 0)
+    other = params.replace(susceptibility=0.5)
+    together = warm_states([other, params, other], Quarter(2018, 1), [1, slot, 7])
+    alone = warm_state(params, Quarter(2018, 1), slot)
+    assert together[1] is alone  # cached per (parameters, start, slot)
     past = history()
-    seed = np.random.SeedSequence(past.seed).spawn(POOL)[0]
-    prefix = past.model_copy(
-        update={
-            "period": past.period.model_copy(update={"end": "2017Q4"}),
-            "shocks": tuple(s for s in past.shocks if s.quarter <= Quarter(2017, 4)),
-        }
+    _, model = span_model(past, range(0, 1), POOL, past.seed, PointDraw(params))
+    model.run_for(Quarter(2018, 1) - past.start)  # 2000Q1 to 2017Q4
+    assert model.clock == Quarter(2017, 4)
+    expected = model.snapshot(slot)
+    np.testing.assert_array_equal(alone.stance, expected.stance)
+    np.testing.assert_array_equal(alone.anchor, expected.anchor)
+    np.testing.assert_array_equal(alone.visit_memory, expected.visit_memory)
+    assert (alone.memory, alone.frame, alone.last_tone) == (
+        expected.memory,
+        expected.frame,
+        expected.last_tone,
     )
-    model = model_from_scenario(
-        prefix, params, rng=np.random.default_rng(seed), record_events=False
-    ).run()
-    np.testing.assert_array_equal(state.stance, model.stance)
-    assert state.memory == model.memory and state.last_tone == model.last_tone
+    assert alone.levers == expected.levers
     # 2017's ICBM and nuclear tests are still remembered when 2018 starts
-    assert state.memory > 1.0
-    assert state.levers["sanctions_tightness"] > 0.6  # the 2016-2017 resolutions
+    assert alone.memory > 1.0
+    assert alone.levers["sanctions_tightness"] > 0.6  # the 2016-2017 resolutions
+    # computed in a fresh cache, alone, it is the same again, bit for bit
+    _STATES.clear()
+    again = warm_state(params, Quarter(2018, 1), slot)
+    np.testing.assert_array_equal(again.stance, alone.stance)
+    assert again.memory == alone.memory
 
 
 def test_baseline_and_backtest_agree_on_the_same_years_within_noise():

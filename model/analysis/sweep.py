@@ -50,10 +50,10 @@ from model.analysis.sensitivity import (
     read_indices,
     sample,
 )
+from model.analysis.sweep_outcomes import OUTCOMES, run_points
 from model.runs.executors import run_ordered
-from model.vocabulary import GRAVE, METRICS
 from model.world.levers import LEVERS
-from model.world.replicate import ParameterDraw, ReplicateResult
+from model.world.replicate import ParameterDraw
 from model.world.scenario import Scenario
 
 __all__ = [
@@ -69,85 +69,11 @@ __all__ = [
     "sweep",
 ]
 
-POINTS_PER_TASK = 16
+POINTS_PER_TASK = 64
 """Sampled points per task sent to a worker (each is one batched block, ~0.05 s)."""
 REPLICATES = 16
 """Default replicates per point: a batched block of 16 costs about what one run of the
 per-replicate engine does, and averages away most of a point's noise."""
-WELCOMING = 0
-
-
-# --- outcomes: what each run is reduced to ---------------------------------------------
-def _summits(result: ReplicateResult) -> list[tuple]:
-    return [s for s in result.statements if s[1] == "summit"]
-
-
-def mean_tone(result: ReplicateResult) -> float:
-    """Mean tone (0 welcomes .. 4 grave concern) of the period's summit texts (NaN if none)."""
-    tones = [s[3] for s in _summits(result) if s[3] is not None]
-    return float(np.mean(tones)) if tones else float("nan")
-
-
-def grave_share(result: ReplicateResult) -> float:
-    """Share of the period's summits whose statement has grave-concern language (tone 4)."""
-    summits = _summits(result)
-    return sum(s[3] == GRAVE for s in summits) / max(1, len(summits))
-
-
-def split_or_none_share(result: ReplicateResult) -> float:
-    """Share of summits where ASEAN could not speak by consensus (a split or no text)."""
-    summits = _summits(result)
-    return sum(s[4] != "consensus" for s in summits) / max(1, len(summits))
-
-
-def welcoming_share(result: ReplicateResult) -> float:
-    """Share of summits whose statement welcomes engagement or summits (tone 0)."""
-    summits = _summits(result)
-    return sum(s[3] == WELCOMING for s in summits) / max(1, len(summits))
-
-
-def _per_year(result: ReplicateResult, total: float) -> float:
-    return float(total) / max(1, len(result.chairs))
-
-
-def exchanges_per_year(result: ReplicateResult) -> float:
-    """DPRK-member delegations (both ways) per simulated year."""
-    return _per_year(result, result.exchanges.sum())
-
-
-def provocations_per_year(result: ReplicateResult) -> float:
-    """DPRK launches and tests per simulated year."""
-    return _per_year(result, result.metrics[:, METRICS.index("provocations")].sum())
-
-
-def final_pressure(result: ReplicateResult) -> float:
-    """Mean member pressure on the DPRK in the last quarter."""
-    return float(result.metrics[-1, METRICS.index("mean_pressure")])
-
-
-def final_engagement(result: ReplicateResult) -> float:
-    """Mean member engagement with the DPRK in the last quarter."""
-    return float(result.metrics[-1, METRICS.index("mean_engagement")])
-
-
-OUTCOMES: dict[str, Callable[[ReplicateResult], float]] = {
-    f.__name__: f
-    for f in (
-        mean_tone,
-        grave_share,
-        split_or_none_share,
-        welcoming_share,
-        exchanges_per_year,
-        provocations_per_year,
-        final_pressure,
-        final_engagement,
-    )
-}
-
-
-def reduce_result(result: ReplicateResult) -> np.ndarray:
-    """One run's outcomes, in OUTCOMES order."""
-    return np.array([f(result) for f in OUTCOMES.values()])
 
 
 def lever_problem(scenario: Scenario) -> Problem:
@@ -169,36 +95,6 @@ def check_replicates(replicates: int) -> None:
         )
 
 
-# --- running the samples -----------------------------------------------------------------
-def _run_points(
-    scenario: Scenario,
-    names: tuple[str, ...],
-    rows: np.ndarray,
-    start: int,
-    block: int,
-    replicates: int,
-    seed: int,
-    draw: ParameterDraw | None,
-) -> np.ndarray:
-    """Run sample rows ``start, start+1, ...`` K times each and reduce every run to its
-    outcomes (in a worker): a (rows, K, outcomes) array.
-
-    Row r is block ``b = r // block`` of an ensemble seeded ``seed`` (replicates
-    ``b * BLOCK`` to ``b * BLOCK + K - 1``): every row of a base sample shares its streams.
-    """
-    from model.world.batched import BLOCK, run_block
-
-    out = np.empty((len(rows), replicates, len(OUTCOMES)))
-    for k, row in enumerate(rows):
-        b = (start + k) // block
-        variant = scenario.model_copy(
-            update={"levers": {**scenario.levers, **dict(zip(names, map(float, row), strict=True))}}
-        )
-        results = run_block(variant, b, b * BLOCK + replicates, seed, draw, record_events=False)
-        out[k] = [reduce_result(result) for result in results]
-    return out
-
-
 def evaluate(
     scenario: Scenario,
     problem: Problem,
@@ -215,7 +111,7 @@ def evaluate(
         (scenario, problem.names, x[i : i + POINTS_PER_TASK], i, block, replicates, seed, draw)
         for i in range(0, len(x), POINTS_PER_TASK)
     ]
-    yield from run_ordered(_run_points, tasks, workers=workers, scheduler=scheduler)
+    yield from run_ordered(run_points, tasks, workers=workers, scheduler=scheduler)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 the same scenario, with the class's event cards and lever moves as dated shocks, say
 about one year's ASEAN texts.
 
-It runs on the batched engine (``model.world.batched.run_block``, the blocks the ensemble
+It runs on the batched engine (``model.world.spans.run_block``, the blocks the ensemble
 API, model.runs.ensemble.iterate, runs by default): 256 replicates are four blocks, about
 a quarter of a second once history's warm starts are cached (the first call in a process
 runs history for the warm-start pool: several seconds, so the server warms it at start).
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.vocabulary import MEETINGS, Quarter
-from model.world.batched import n_blocks, run_block
 from model.world.scenario import Scenario, ShockSpec
+from model.world.spans import n_blocks, run_block
 
 REPLICATES = 256
 NO_TEXT = 5

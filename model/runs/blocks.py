@@ -1,19 +1,9 @@
-"""Several blocks of the batched engine in one model, and what they produced as arrays.
+"""Spans of blocks as a worker's tasks, and what a span produced as compact arrays.
 
-A block (model/world/batched.py) is the unit of random streams: 64 replicates whose
-every random number comes from the block's own seed. Run one model per block and a
-quarter costs the same few dozen numpy calls for 64 replicates as the engine could spend
-on a thousand. So a task runs a *span* of consecutive blocks as one BatchedModel and gives
-each block's rows the numbers that block's own model would have drawn: the results are
-the same, bit for bit, as running the blocks one by one (tests/test_blocks.py checks it
-against ``run_block``), whatever the span, so the span can follow the number of workers
-without changing a byte of output.
-
-The model draws all its random numbers up front, in fixed shapes, when it is built
-(batched.py's module docstring); :func:`span_model` builds the model and then replaces
-those draws by the blocks' own. This reads three private arrays of BatchedModel and
-repeats Mesa's one integer draw at model creation: if either changes, the equality test
-fails rather than the results drifting.
+A span (model/world/spans.py) is consecutive blocks advanced as one batched model, with
+results that are the same, bit for bit, as running the blocks one by one. Here the spans
+are chosen to keep a pool busy, and a finished span is turned into arrays (no Python
+object per replicate) for the writers to take column by column.
 """
 
 from __future__ import annotations
@@ -24,117 +14,17 @@ import numpy as np
 
 from model.vocabulary import MEETINGS, Quarter
 from model.world import batched
-from model.world.batched import (
-    BLOCK,
-    N_MEMBERS,
-    NORMALS_PER_QUARTER,
-    UNIFORMS_PER_QUARTER,
-    BatchedModel,
-    batched_from_scenario,
-    block_range,
-)
-from model.world.initial import InitialState
-from model.world.parameters import Parameters, default_parameters
-from model.world.replicate import ParameterDraw, PointDraw
+from model.world.batched import BatchedModel
+from model.world.replicate import ParameterDraw
 from model.world.scenario import Scenario
-from model.world.warmstart import starting_states
-
-
-def block_seeds(
-    root_seed: int, block: int
-) -> tuple[list[np.random.SeedSequence], np.random.SeedSequence]:
-    """Block ``block``'s per-row parameter seeds and its model seed: the same as
-    ``batched.block_seeds`` (child ``block`` of ``SeedSequence(root_seed)``), built from
-    its spawn key in constant time instead of spawning ``block + 1`` children (which
-    makes a million-replicate run quadratic)."""
-    child = np.random.SeedSequence(root_seed, spawn_key=(block,))
-    param_seed, model_seed = child.spawn(2)
-    return param_seed.spawn(BLOCK), model_seed
-
-
-def _parameters(
-    scenario: Scenario, blocks: range, n_replicates: int, root_seed: int, draw: ParameterDraw
-) -> tuple[range, list[Parameters], list[np.random.SeedSequence], list[int]]:
-    """The span's replicates, their parameters (scenario overrides applied, as run_block
-    does), and each block's model seed and number of rows."""
-    first = block_range(blocks.start, n_replicates).start
-    params: list[Parameters] = []
-    replaced: dict[int, tuple[Parameters, Parameters]] = {}
-    seeds, sizes = [], []
-    point = isinstance(draw, PointDraw)  # ignores its stream: no generator per replicate
-    for b in blocks:
-        indices = block_range(b, n_replicates)
-        if point:
-            model_seed = np.random.SeedSequence(root_seed, spawn_key=(b, 1))
-            drawn = [draw.params] * len(indices)
-        else:
-            param_seeds, model_seed = block_seeds(root_seed, b)
-            drawn = [draw(i, np.random.default_rng(param_seeds[i - indices.start]))
-                     for i in indices]  # fmt: skip
-        seeds.append(model_seed)
-        sizes.append(len(indices))
-        for chosen in drawn:
-            if scenario.parameters:  # a point draw repeats one object: replace it once
-                key = id(chosen)
-                if key not in replaced:
-                    replaced[key] = (chosen, chosen.replace(**scenario.parameters))
-                chosen = replaced[key][1]
-            params.append(chosen)
-    return range(first, first + len(params)), params, seeds, sizes
-
-
-def span_model(
-    scenario: Scenario,
-    blocks: range,
-    n_replicates: int,
-    root_seed: int,
-    draw: ParameterDraw | None = None,
-    record_events: bool = False,
-) -> tuple[range, BatchedModel]:
-    """The replicates of blocks ``blocks`` and one model advancing them all, not yet run;
-    each block's rows draw exactly what ``run_block`` would give them (module docstring)."""
-    indices, params, seeds, sizes = _parameters(
-        scenario, blocks, n_replicates, root_seed, draw or PointDraw(default_parameters())
-    )
-    groups: dict[int, list[int]] = {}  # rows sharing one parameter object
-    for row, p in enumerate(params):
-        groups.setdefault(id(p), []).append(row)
-    initial: list[InitialState] = [None] * len(params)  # type: ignore[list-item]
-    for rows in groups.values():
-        states = starting_states(params[rows[0]], scenario, [indices[r] for r in rows])
-        for row, state in zip(rows, states, strict=True):
-            initial[row] = state
-    model = batched_from_scenario(
-        scenario, params, initial, rng=np.random.default_rng(0), record_events=record_events
-    )
-    _use_block_streams(model, seeds, sizes)
-    return indices, model
-
-
-def _use_block_streams(
-    model: BatchedModel, seeds: list[np.random.SeedSequence], sizes: list[int]
-) -> None:
-    """Give each block's rows the numbers its own model would draw when built: Mesa's
-    integer for its stdlib generator, then the uniforms, normals and delegation uniforms
-    in BLOCK-row shapes, cut to the block's rows."""
-    nq, delegations = len(model.quarters), len(model._shock_uniforms)
-    uniforms, normals, shocks = [], [], []
-    for seed, rows in zip(seeds, sizes, strict=True):
-        rng = np.random.default_rng(seed)
-        rng.integers(np.iinfo(np.int32).max)  # mesa.Model seeds its random.Random so
-        uniforms.append(rng.random((nq, BLOCK, UNIFORMS_PER_QUARTER))[:, :rows])
-        normals.append(rng.standard_normal((nq, BLOCK, NORMALS_PER_QUARTER))[:, :rows])
-        shocks.append(rng.random((delegations, BLOCK, N_MEMBERS))[:, :rows])
-    model._uniforms = np.concatenate(uniforms, axis=1)
-    model._normals = np.concatenate(normals, axis=1)
-    model._shock_uniforms = list(np.concatenate(shocks, axis=1))
+from model.world.spans import n_blocks, span_model
 
 
 def spans(n_replicates: int, workers: int, most: int = 16) -> list[range]:
     """Consecutive blocks grouped into tasks: at most ``most`` blocks (1,024 replicates)
     each, and at least about four tasks per worker so that a pool stays busy. Any
     grouping gives the same results."""
-    n = batched.n_blocks(n_replicates)
+    n = n_blocks(n_replicates)
     size = max(1, min(most, -(-n // (4 * max(1, workers))) if workers > 1 else most))
     return [range(b, min(b + size, n)) for b in range(0, n, size)]
 

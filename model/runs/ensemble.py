@@ -115,7 +115,7 @@ def iterate(
     the same results.
     """
     if engine == "batched":
-        from model.world.batched import n_blocks, run_block
+        from model.world.spans import n_blocks, run_block
 
         func = run_block
         tasks = [

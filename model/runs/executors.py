@@ -38,6 +38,9 @@ def run_ordered[T](
             yield func(*task)
         return
     context = multiprocessing.get_context("forkserver")
+    # the forkserver imports the task's module once and forks each worker from it, so a
+    # worker does not import numpy, Mesa and the model again (no effect once it runs)
+    context.set_forkserver_preload([func.__module__])
     workers = min(workers, len(tasks))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from windowed(pool.submit, func, tasks, IN_FLIGHT_PER_WORKER * workers)

@@ -80,11 +80,10 @@ from model.world.initial import (
 from model.world.levers import default_levers, power_stances
 from model.world.negotiation import TONE_LEVELS, Positions
 from model.world.parameters import Parameters, default_parameters
-from model.world.replicate import ParameterDraw, PointDraw, ReplicateResult
+from model.world.replicate import ReplicateResult
 from model.world.scenario import ActorOverride, Scenario, ShockSpec
 from model.world.shocks import SHOCK_TYPES
 from model.world.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
-from model.world.warmstart import starting_states
 
 BLOCK = 64
 """Replicates per block: the unit of random streams and of work sent to a worker."""
@@ -186,12 +185,101 @@ def poisson_inverse(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return count
 
 
+def delegation_count(shocks: Iterable[ShockSpec]) -> int:
+    """How many DPRK delegation shocks draw their own uniforms (module docstring)."""
+    return sum(s.type == "dprk_delegation" for s in shocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Streams:
+    """Every random number a model of R rows uses, drawn before it starts (module
+    docstring): uniforms (quarters, R, UNIFORMS_PER_QUARTER), normals (quarters, R,
+    NORMALS_PER_QUARTER) and one (R, members) array of uniforms per delegation shock.
+    A row's numbers never depend on the other rows, so rows drawn for different blocks
+    (or taken from one) can be put side by side in one model."""
+
+    uniforms: np.ndarray
+    normals: np.ndarray
+    delegations: np.ndarray
+
+    @classmethod
+    def draw(
+        cls, rng: np.random.Generator, quarters: int, delegations: int, rows: int, shape_rows: int
+    ) -> Streams:
+        """Draw in ``shape_rows``-row shapes and keep the first ``rows`` rows: a short
+        block draws what a full one does, so each row gets the same numbers."""
+        return cls(
+            rng.random((quarters, shape_rows, UNIFORMS_PER_QUARTER))[:, :rows],
+            rng.standard_normal((quarters, shape_rows, NORMALS_PER_QUARTER))[:, :rows],
+            rng.random((delegations, shape_rows, N_MEMBERS))[:, :rows],
+        )
+
+    @classmethod
+    def side_by_side(cls, parts: Sequence[Streams]) -> Streams:
+        """Several models' rows as one model's, in order."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            np.concatenate([p.uniforms for p in parts], axis=1),
+            np.concatenate([p.normals for p in parts], axis=1),
+            np.concatenate([p.delegations for p in parts], axis=1),
+        )
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> Streams:
+        """These rows only, in this order (rows may repeat)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return Streams(self.uniforms[:, rows], self.normals[:, rows], self.delegations[:, rows])
+
+    def check(self, quarters: int, delegations: int, rows: int) -> None:
+        """Fail early if these streams do not fit a model of this shape."""
+        want = (
+            (quarters, rows, UNIFORMS_PER_QUARTER),
+            (quarters, rows, NORMALS_PER_QUARTER),
+            (delegations, rows, N_MEMBERS),
+        )
+        got = (self.uniforms.shape, self.normals.shape, self.delegations.shape)
+        if got != want:
+            raise ValueError(f"random streams of shapes {got} for a model needing {want}")
+
+
+MESA_SEED_DRAW = np.iinfo(np.int32).max
+"""mesa.Model seeds its stdlib generator with one integer below this from the model's
+numpy generator before anything else is drawn; a block's streams come after it."""
+
+
+def block_seeds(
+    root_seed: int, block: int
+) -> tuple[list[np.random.SeedSequence], np.random.SeedSequence]:
+    """Block ``block``'s per-row parameter seeds and its model seed. The block's seed is
+    child ``block`` of ``SeedSequence(root_seed)``, built from its spawn key in constant
+    time (spawning ``block + 1`` children would make a million-replicate run quadratic)."""
+    child = np.random.SeedSequence(root_seed, spawn_key=(block,))
+    param_seed, model_seed = child.spawn(2)
+    return param_seed.spawn(BLOCK), model_seed
+
+
+def model_seed(root_seed: int, block: int) -> np.random.SeedSequence:
+    """Block ``block``'s model seed alone (what ``block_seeds`` returns second)."""
+    return np.random.SeedSequence(root_seed, spawn_key=(block, 1))
+
+
+def block_streams(
+    seed: np.random.SeedSequence, quarters: int, delegations: int, rows: int = BLOCK
+) -> Streams:
+    """The numbers block ``seed``'s own model would draw when built, cut to ``rows``."""
+    rng = np.random.default_rng(seed)
+    rng.integers(MESA_SEED_DRAW)
+    return Streams.draw(rng, quarters, delegations, rows, BLOCK)
+
+
 class ParameterTable:
     """Per-replicate parameters: ``s.name`` is a float when every replicate has the same
     value, else an (R,) array; ``m.name`` the same as a float or an (R, 1) column and
-    ``t.name`` as an (R, 1, 1) one, for broadcasting against (R, members[, 2]) arrays."""
+    ``t.name`` as an (R, 1, 1) one, for broadcasting against (R, members[, 2]) arrays.
+    With ``columns`` every parameter is an array, even when all rows agree: then a row's
+    arithmetic is the same whatever other rows share the model (warm starts rely on it)."""
 
-    def __init__(self, draws: Sequence[Parameters]):
+    def __init__(self, draws: Sequence[Parameters], columns: bool = False):
         self.draws = list(draws)
         names = list(self.draws[0])
         rows: dict[int, list[float]] = {}  # point draws repeat one object: read it once
@@ -202,7 +290,7 @@ class ParameterTable:
         s, m, t = {}, {}, {}
         for j, name in enumerate(names):
             column = values[:, j]
-            if (column == column[0]).all():
+            if not columns and (column == column[0]).all():
                 s[name] = m[name] = t[name] = float(column[0])
             else:
                 s[name], m[name], t[name] = column, column[:, None], column[:, None, None]
@@ -387,6 +475,9 @@ class BatchedModel(mesa.Model):
     The constructor mirrors DiplomacyModel's, with ``parameters`` and ``initial`` as
     one entry per replicate (or one Parameters for all of them, with ``replicates``).
     ``stance`` is (R, actors, 2), ``anchor`` the same, memories and levers (R,).
+    ``streams`` gives the rows their random numbers (else they are drawn from ``rng``),
+    ``row_levers`` sets levers per row (a sweep's points) on top of the scenario's, and
+    ``parameter_columns`` holds every parameter per row (see ParameterTable).
     """
 
     def __init__(
@@ -404,6 +495,9 @@ class BatchedModel(mesa.Model):
         record_events: bool = True,
         rng: np.random.Generator | int | None = None,
         block: int = BLOCK,
+        streams: Streams | None = None,
+        row_levers: Sequence[Mapping[str, float]] | None = None,
+        parameter_columns: bool = False,
     ) -> None:
         super().__init__(rng=rng)
         if parameters is None or isinstance(parameters, Parameters):
@@ -411,7 +505,7 @@ class BatchedModel(mesa.Model):
             parameters = [parameters or default_parameters()] * n
         if replicates is not None and replicates != len(parameters):
             raise ValueError(f"{replicates} replicates but {len(parameters)} parameter sets")
-        self.p = ParameterTable(parameters)
+        self.p = ParameterTable(parameters, parameter_columns)
         self.n = r = len(self.p)
         self.record_events = record_events
         p = self.p.s
@@ -429,16 +523,17 @@ class BatchedModel(mesa.Model):
         self._shocks = list(shocks)
         self._tls_joins_quarter = self._tls_joins(self._shocks)
         # every random number of the run, drawn up front in fixed shapes (module docstring)
-        rows = max(block, r)
-        self._uniforms = self.rng.random((nq, rows, UNIFORMS_PER_QUARTER))[:, :r]
-        self._normals = self.rng.standard_normal((nq, rows, NORMALS_PER_QUARTER))[:, :r]
-        delegations = sum(s.type == "dprk_delegation" for s in self._shocks)
-        self._shock_uniforms = list(self.rng.random((delegations, rows, N_MEMBERS))[:, :r])
+        delegations = delegation_count(self._shocks)
+        if streams is None:
+            streams = Streams.draw(self.rng, nq, delegations, r, max(block, r))
+        streams.check(nq, delegations, r)
+        self._uniforms, self._normals = streams.uniforms, streams.normals
+        self._shock_uniforms = list(streams.delegations)
 
         self.chair_override: dict[int, str] = {}
         known = {**recorded_chairs(), **{int(y): c for y, c in (chairs or {}).items()}}
         self.chairs = chair_schedule(range(self.start.year, self.end.year + 1), known)
-        self._stack(initial, levers or {})
+        self._stack(initial, levers or {}, row_levers)
         if self._tls_joins_quarter > self.start:
             self.active[:, INDEX["TLS"]] = False
         self._apply_actor_overrides(actors or {})
@@ -486,10 +581,16 @@ class BatchedModel(mesa.Model):
         self._scalar_history = np.empty((3, nq, r))  # memory, sanctions, frame
 
     # --- set-up -----------------------------------------------------------------
-    def _stack(self, states: Sequence[InitialState], levers: Mapping[str, float]) -> None:
+    def _stack(
+        self,
+        states: Sequence[InitialState],
+        levers: Mapping[str, float],
+        row_levers: Sequence[Mapping[str, float]] | None,
+    ) -> None:
         """Stack the replicates' starting states along a leading axis. ``stance`` is a
         view of an (R, actors, 3) array whose last column is ones, so one matmul gives
-        both the influence-weighted stances and the weights' totals."""
+        both the influence-weighted stances and the weights' totals. Levers: the
+        starting state's, then the scenario's, then each row's own (a sweep's points)."""
         self._x = np.ones((self.n, N_AGENTS, 3))
         self.stance = self._x[:, :, :2]
         self.stance[:] = np.stack([s.stance for s in states])
@@ -505,7 +606,13 @@ class BatchedModel(mesa.Model):
         first = states[0].ties
         same = all(s.ties is first or np.array_equal(s.ties, first) for s in states)
         self.ties = first[None] if same else np.stack([s.ties for s in states])
-        merged = [{**default_levers(), **s.levers, **levers} for s in states]
+        own = row_levers if row_levers is not None else [{}] * len(states)
+        if len(own) != len(states):
+            raise ValueError(f"{len(states)} replicates but {len(own)} rows of levers")
+        merged = [
+            {**default_levers(), **s.levers, **levers, **o}
+            for s, o in zip(states, own, strict=True)
+        ]
         self.levers = {name: np.array([m[name] for m in merged], dtype=float) for name in merged[0]}
         self.relations = np.stack([s.relations for s in states]).astype(bool)
         self.active = np.stack([s.active for s in states]).astype(bool)
@@ -1187,6 +1294,8 @@ def batched_from_scenario(
     initial: Sequence[InitialState] | None = None,
     rng: np.random.Generator | int | None = None,
     record_events: bool = True,
+    streams: Streams | None = None,
+    row_levers: Sequence[Mapping[str, float]] | None = None,
 ) -> BatchedModel:
     """Build the batched model a scenario describes (``parameters`` already include the
     scenario's own overrides, one per replicate)."""
@@ -1201,69 +1310,6 @@ def batched_from_scenario(
         initial=initial,
         record_events=record_events,
         rng=rng,
+        streams=streams,
+        row_levers=row_levers,
     )
-
-
-def block_seeds(
-    root_seed: int, block: int
-) -> tuple[list[np.random.SeedSequence], np.random.SeedSequence]:
-    """Block ``block``'s per-row parameter seeds and its model seed (module docstring)."""
-    block_seed = np.random.SeedSequence(root_seed).spawn(block + 1)[block]
-    param_seed, model_seed = block_seed.spawn(2)
-    return param_seed.spawn(BLOCK), model_seed
-
-
-def block_range(block: int, n_replicates: int) -> range:
-    """The replicates of block ``block`` in a run of ``n_replicates``."""
-    first = block * BLOCK
-    if not 0 <= first < n_replicates:
-        raise ValueError(
-            f"block {block} is outside a run of {n_replicates} replicates (blocks of {BLOCK})"
-        )
-    return range(first, min(first + BLOCK, n_replicates))
-
-
-def run_block(
-    scenario: Scenario,
-    block: int,
-    n_replicates: int,
-    root_seed: int,
-    draw: ParameterDraw | None = None,
-    record_events: bool = False,
-) -> list[ReplicateResult]:
-    """Run block ``block`` of an ensemble of ``n_replicates`` (replicates
-    ``block * BLOCK`` onwards) and return its results in replicate order."""
-    indices = block_range(block, n_replicates)
-    param_seeds, model_seed = block_seeds(root_seed, block)
-    draw = draw or PointDraw(default_parameters())
-    params, replaced = [], {}
-    for i in indices:
-        chosen = draw(i, np.random.default_rng(param_seeds[i - indices.start]))
-        if scenario.parameters:  # a point draw repeats one object: replace it once
-            key = id(chosen)
-            if key not in replaced:
-                replaced[key] = (chosen, chosen.replace(**scenario.parameters))
-            chosen = replaced[key][1]
-        params.append(chosen)
-    groups: dict[int, list[int]] = {}  # rows sharing one parameter object
-    for row, q in enumerate(params):
-        groups.setdefault(id(q), []).append(row)
-    initial: list[InitialState] = [None] * len(params)  # type: ignore[list-item]
-    for rows in groups.values():
-        states = starting_states(params[rows[0]], scenario, [indices[r] for r in rows])
-        for row, state in zip(rows, states, strict=True):
-            initial[row] = state
-    model = batched_from_scenario(
-        scenario,
-        params,
-        initial,
-        rng=np.random.default_rng(model_seed),
-        record_events=record_events,
-    )
-    model.run()
-    return model.results(indices.start)
-
-
-def n_blocks(n_replicates: int) -> int:
-    """How many blocks an ensemble of ``n_replicates`` has."""
-    return -(-n_replicates // BLOCK)

@@ -116,13 +116,20 @@ def ties_from_net(net: np.ndarray, params: Parameters) -> np.ndarray:
 def _record_net(before_year: int) -> np.ndarray:
     """Net Goldstein between every pair of agents over the shipped record's years
     before ``before_year`` (the costly pandas part of the tie rule, done once a year)."""
-    past = cached_record().events
-    past = past[past["year"] < before_year]
+    scores = _record_scores()
+    past = scores[scores.index.get_level_values("year") < before_year]
     net = np.zeros((len(AGENTS), len(AGENTS)))
     if not past.empty:
-        net = np.nan_to_num(undirected_ties(dyad_scores(past), list(AGENTS)), nan=0.0)
+        net = np.nan_to_num(undirected_ties(past, list(AGENTS)), nan=0.0)
     net.flags.writeable = False
     return net
+
+
+@cache
+def _record_scores():
+    """The shipped record's dyad scores per (source, target, year), computed once: each
+    year's ties sum the years before it."""
+    return dyad_scores(cached_record().events)
 
 
 def record_ties(params: Parameters, year: int) -> np.ndarray:

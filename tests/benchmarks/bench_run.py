@@ -1,8 +1,9 @@
 """Benchmark: the batched engine on the baseline scenario versus a batched bare-numpy
 Friedkin-Johnsen loop of the same size, measured in one process.
 
-The model runs the baseline's replicates block by block (model/world/batched.py, blocks of
-BLOCK replicates) without the event log, as sweeps and calibration run it; the floor is
+The model runs the baseline's replicates as ``asean-sim run`` does on one worker: spans of
+up to 16 blocks of 64 replicates, each span one batched model (model/world/spans.py),
+without the event log; the floor is
 the same number of replicates as one array axis, the same quarters and actors, with a
 rebuilt row-stochastic W, the FJ update, noise and clipping each quarter. CPU time
 (``time.process_time``) per replicate, medians over several rounds. Prints ``model_us``,
@@ -23,11 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from model.runs.blocks import spans
 from model.vocabulary import AGENTS
-from model.world.batched import n_blocks, run_block
 from model.world.initial import initial_state
 from model.world.parameters import default_parameters
 from model.world.scenario import load_scenario
+from model.world.spans import span_model
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
@@ -52,10 +54,13 @@ def bare_fj(replicates: int, quarters: int, seed: int) -> None:
         np.clip(x, 0.0, 1.0, out=x)
 
 
-def model_blocks(scenario, replicates: int, seed: int, record_events: bool = False) -> None:
-    """The batched engine on ``scenario``, every block in turn in this process."""
-    for block in range(n_blocks(replicates)):
-        run_block(scenario, block, replicates, seed, record_events=record_events)
+def model_spans(scenario, replicates: int, seed: int, record_events: bool = False) -> None:
+    """The batched engine on ``scenario``, span by span in this process, as ``run`` does."""
+    for blocks in spans(replicates, workers=1):
+        _, model = span_model(scenario, blocks, replicates, seed, record_events=record_events)
+        model.run()
+        if record_events:
+            model.results()
 
 
 def timed(func, *args) -> float:
@@ -74,12 +79,12 @@ def main() -> None:
     scenario = load_scenario(BASELINE)
     replicates = args.replicates or scenario.replicates
     quarters = scenario.end - scenario.start + 1
-    model_blocks(scenario, replicates, 0, True)  # warm caches (record, warm starts, imports)
+    model_spans(scenario, replicates, 0, True)  # warm caches (record, warm starts, imports)
     model_times, floor_times, event_times = [], [], []
     for r in range(args.rounds):
-        model_times.append(timed(model_blocks, scenario, replicates, r) / replicates)
+        model_times.append(timed(model_spans, scenario, replicates, r) / replicates)
         floor_times.append(timed(bare_fj, replicates, quarters, r) / replicates)
-        event_times.append(timed(model_blocks, scenario, replicates, r, True) / replicates)
+        event_times.append(timed(model_spans, scenario, replicates, r, True) / replicates)
     print(
         f"baseline: {replicates} replicates x {quarters} quarters x {len(AGENTS)} agents, "
         f"{args.rounds} rounds (CPU-time medians)"
