@@ -37,8 +37,10 @@ from model.world.scenario import Scenario, load_scenario
 HISTORY_FILE = Path(__file__).resolve().parents[2] / "scenarios" / "history.yaml"
 POOL = 64
 """History replicates a scenario's replicates start from (replicate r uses r % POOL)."""
-CACHED = 8192
-"""Warm states kept per process (a few kB each), the least recently used dropped first."""
+CACHED = 256 * POOL
+"""Warm states kept per process (about 4 kB each, so at most about 70 MB), the least
+recently used dropped first: a posterior of up to 256 samples fits whole, so a long run
+computes each (sample, slot) state once (calibrated.yaml holds 200)."""
 
 _STATES: OrderedDict[tuple, InitialState] = OrderedDict()
 
