@@ -230,6 +230,13 @@ class Streams:
         rows = np.asarray(rows, dtype=np.intp)
         return Streams(self.uniforms[:, rows], self.normals[:, rows], self.delegations[:, rows])
 
+    def first(self, quarters: int, delegations: int) -> Streams:
+        """The numbers of a shorter run over the same rows: its first quarters and
+        delegation shocks use the same numbers as the longer run's."""
+        return Streams(
+            self.uniforms[:quarters], self.normals[:quarters], self.delegations[:delegations]
+        )
+
     def check(self, quarters: int, delegations: int, rows: int) -> None:
         """Fail early if these streams do not fit a model of this shape."""
         want = (
@@ -1296,6 +1303,7 @@ def batched_from_scenario(
     record_events: bool = True,
     streams: Streams | None = None,
     row_levers: Sequence[Mapping[str, float]] | None = None,
+    parameter_columns: bool = False,
 ) -> BatchedModel:
     """Build the batched model a scenario describes (``parameters`` already include the
     scenario's own overrides, one per replicate)."""
@@ -1312,4 +1320,5 @@ def batched_from_scenario(
         rng=rng,
         streams=streams,
         row_levers=row_levers,
+        parameter_columns=parameter_columns,
     )

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from model.vocabulary import Quarter
 from model.world.batched import (
-    BatchedModel,
     Streams,
+    batched_from_scenario,
     block_streams,
     delegation_count,
     model_seed,
@@ -139,24 +139,17 @@ def _run_history(params: list[Parameters], start: Quarter, slots: list[int]) -> 
     random numbers of history replicate ``slot``) in one model, and snapshot the rows."""
     prefix = _prefix(str(start + (-1)))
     quarters, delegations = prefix.end - prefix.start + 1, delegation_count(prefix.shocks)
-    full = _history_streams().take(slots)  # the prefix uses the first of history's numbers
-    streams = Streams(
-        full.uniforms[:quarters], full.normals[:quarters], full.delegations[:delegations]
-    )
+    # the prefix uses the first of history's numbers
+    streams = _history_streams().take(slots).first(quarters, delegations)
     own: dict[int, Parameters] = {}  # history's own overrides on top (one per object)
     params = [own.get(id(p)) or own.setdefault(id(p), p.replace(**prefix.parameters))
               for p in params]  # fmt: skip
     cold: dict[int, InitialState] = {}
     year = prefix.start.year
-    model = BatchedModel(
-        start=prefix.period.start,
-        end=prefix.period.end,
-        chairs=prefix.chairs,
-        levers=prefix.levers,
-        shocks=prefix.shocks,
-        actors=prefix.actors,
-        parameters=params,
-        initial=[cold.get(id(p)) or cold.setdefault(id(p), initial_state(p, year)) for p in params],
+    model = batched_from_scenario(
+        prefix,
+        params,
+        [cold.get(id(p)) or cold.setdefault(id(p), initial_state(p, year)) for p in params],
         record_events=False,
         streams=streams,
         parameter_columns=True,
