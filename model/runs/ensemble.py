@@ -110,17 +110,18 @@ def iterate(
 
     ``workers=1`` runs in this process; more use a local process pool; a
     ``scheduler`` address sends tasks to a Dask distributed cluster
-    (model/runs/executors.py). A task is one block of the batched engine (or CHUNK
-    replicates of the per-replicate one) with its own seeds, so every executor gives
-    the same results.
+    (model/runs/executors.py). A task is a span of blocks of the batched engine
+    (model/world/spans.py; or CHUNK replicates of the per-replicate one) with its own
+    seeds, so every executor and grouping gives the same results.
     """
     if engine == "batched":
-        from model.world.spans import n_blocks, run_block
+        from model.runs.blocks import spans
+        from model.world.spans import run_blocks
 
-        func = run_block
+        func = run_blocks
         tasks = [
-            (plan.scenario, b, plan.replicates, plan.seed, plan.draw, True)
-            for b in range(n_blocks(plan.replicates))
+            (plan.scenario, g, plan.replicates, plan.seed, plan.draw, True)
+            for g in spans(plan.replicates, workers if scheduler is None else 16)
         ]
     elif engine == "replicate":
         seeds = plan.seeds()

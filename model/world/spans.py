@@ -111,6 +111,21 @@ def span_model(
     return indices, model
 
 
+def run_blocks(
+    scenario: Scenario,
+    blocks: range,
+    n_replicates: int,
+    root_seed: int,
+    draw: ParameterDraw | None = None,
+    record_events: bool = False,
+) -> list[ReplicateResult]:
+    """Run blocks ``blocks`` of an ensemble of ``n_replicates`` as one model and return
+    their replicates' results in replicate order."""
+    indices, model = span_model(scenario, blocks, n_replicates, root_seed, draw, record_events)
+    model.run()
+    return model.results(indices.start)
+
+
 def run_block(
     scenario: Scenario,
     block: int,
@@ -119,13 +134,10 @@ def run_block(
     draw: ParameterDraw | None = None,
     record_events: bool = False,
 ) -> list[ReplicateResult]:
-    """Run block ``block`` of an ensemble of ``n_replicates`` (replicates
-    ``block * BLOCK`` onwards) and return its results in replicate order."""
-    indices, model = span_model(
+    """Run block ``block`` alone (replicates ``block * BLOCK`` onwards)."""
+    return run_blocks(
         scenario, range(block, block + 1), n_replicates, root_seed, draw, record_events
     )
-    model.run()
-    return model.results(indices.start)
 
 
 def points_model(
