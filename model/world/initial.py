@@ -93,6 +93,7 @@ def given_state(
     *,
     last_tone: int | None = None,
     anchor: np.ndarray | None = None,
+    origin: np.ndarray | None = None,
     relations: np.ndarray | None = None,
     active: np.ndarray | None = None,
     memory: float = 0.0,
@@ -101,7 +102,9 @@ def given_state(
     """A starting state stated outright rather than derived from the record: what a
     world other than the default one starts from (the record knows nothing of its
     actors). ``stance`` (actors, 2) and ``ties`` (actors, actors) in the set's row order;
-    every member has relations with the DPRK and every actor is active unless given."""
+    the anchors are the stances and the members' origins (where anchors relax to) their
+    anchors, every member has relations with the DPRK and every actor is active, unless
+    given."""
     state = InitialState(
         stance=np.array(stance, dtype=float),
         ties=np.array(ties, dtype=float),
@@ -109,6 +112,7 @@ def given_state(
         record_score={},
         last_tone=last_tone,
         anchor=None if anchor is None else np.array(anchor, dtype=float),
+        origin=None if origin is None else np.array(origin, dtype=float),
         relations=np.ones(actors.n_members, dtype=bool)
         if relations is None
         else np.array(relations, dtype=bool),
