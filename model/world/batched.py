@@ -38,17 +38,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from types import SimpleNamespace
 
 import mesa
 import numpy as np
 
 from model.vocabulary import (
-    AGENTS,
-    DPRK,
     MEETINGS,
-    MEMBERS,
-    POWERS,
     TLS_ACCESSION_QUARTER,
     VOICES,
     Quarter,
@@ -56,6 +53,7 @@ from model.vocabulary import (
     meetings_due,
     quarter_range,
 )
+from model.world.actor_set import DEFAULT_ACTORS, ActorSet
 from model.world.chairs import chair_schedule
 from model.world.diplomacy import (
     CARRIED_LEVERS,
@@ -66,11 +64,7 @@ from model.world.diplomacy import (
     threat_of,
 )
 from model.world.initial import (
-    DPRK_ROW,
     ENGAGEMENT,
-    INDEX,
-    MEMBER_ROWS,
-    POWER_ROWS,
     PRESSURE,
     InitialState,
     initial_state,
@@ -88,24 +82,47 @@ from model.world.simevents import KIND_CAMEO, STATEMENT_CAMEO, SimEvent
 BLOCK = 64
 """Replicates per block: the unit of random streams and of work sent to a worker."""
 
-N_MEMBERS, N_AGENTS, N_POWERS = len(MEMBERS), len(AGENTS), len(POWERS)
 KINDS = ("missile_test", "icbm_test", "nuclear_test", "armed_attack")
 """Provocation kinds, in the column order of the quarterly counts."""
 LAUNCH_IMPULSE = np.array([SHOCK_TYPES[k].magnitude for k in KINDS[:3]])
 """Impulse of the DPRK's own launches (missile, ICBM, nuclear test)."""
 
-# Columns of the pre-drawn uniforms and normals (one row per replicate of the block).
-_VISITS = slice(0, N_MEMBERS)
-_COUNTS = slice(0, N_MEMBERS + 3)  # delegations and launches: one Poisson inversion
-_RETURNS = slice(N_MEMBERS + 3, 2 * N_MEMBERS + 3)
-UNIFORMS_PER_QUARTER = 2 * N_MEMBERS + 3
-_NOISE = slice(0, 2 * N_MEMBERS)
-_MOOD = slice(2 * N_MEMBERS, 3 * N_MEMBERS)
-NORMALS_PER_QUARTER = 3 * N_MEMBERS
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Columns of one quarter's pre-drawn uniforms and normals (one row per replicate of
+    the block) in a world of ``members`` members: per member a delegation count and a
+    returned visit (uniforms), two stance noises and a meeting mood (normals)."""
+
+    members: int
+    visits: slice
+    counts: slice  # delegations and launches: one Poisson inversion
+    returns: slice
+    uniforms: int  # uniforms per quarter
+    noise: slice
+    mood: slice
+    normals: int  # normals per quarter
+
+
+@cache
+def stream_columns(actors: ActorSet) -> Columns:
+    """The layout of a quarter's random numbers in a world of ``actors``."""
+    m = actors.n_members
+    return Columns(
+        m,
+        slice(0, m),
+        slice(0, m + 3),
+        slice(m + 3, 2 * m + 3),
+        2 * m + 3,
+        slice(0, 2 * m),
+        slice(2 * m, 3 * m),
+        3 * m,
+    )
+
+
 NO_TONE = -1
 """``last_tone`` and a meeting's tone when there is no text."""
 VOICE_CODE = {voice: i for i, voice in enumerate(VOICES)}
-_CHN, _RUS = INDEX["CHN"], INDEX["RUS"]
 _TEMPLATES: list[tuple[str, str, str, str]] = []
 _TEMPLATE_IDS: dict[tuple[str, str, str, str], int] = {}
 
@@ -120,44 +137,67 @@ def template(source: str, target: str, cameo: str, summary: str) -> int:
     return found
 
 
-_VISIT_TEMPLATES = np.array(
-    [
+@dataclass(frozen=True)
+class EventTemplates:
+    """The template ids of the events a world of given actors logs every quarter."""
+
+    visits: np.ndarray  # member by member: going, coming
+    kinds: np.ndarray  # the DPRK's launches, in KINDS order
+    lobbying: np.ndarray  # (powers, members)
+    statements: dict[str, np.ndarray]  # per meeting: voice * 5 + tone
+
+
+@cache
+def event_templates(actors: ActorSet) -> EventTemplates:
+    """The templates of ``actors``' world, registered once per process (the default
+    world's at import, so its ids are the same in every process)."""
+    dprk = actors.dprk
+    visits = np.array(
         [
-            template(DPRK, c, KIND_CAMEO["delegation"], f"DPRK delegation visits {c}"),
-            template(c, DPRK, KIND_CAMEO["delegation"], f"{c} delegation visits Pyongyang"),
+            [
+                template(dprk, c, KIND_CAMEO["delegation"], f"DPRK delegation visits {c}"),
+                template(c, dprk, KIND_CAMEO["delegation"], f"{c} delegation visits Pyongyang"),
+            ]
+            for c in actors.members
         ]
-        for c in MEMBERS
-    ]
-).ravel()  # member by member: going, coming
-_KIND_TEMPLATES = np.array(
-    [template(DPRK, "UNSC", KIND_CAMEO[k], f"DPRK conducts a {k.replace('_', ' ')}") for k in KINDS]
-)
-_LOBBY_TEMPLATES = np.array(
-    [
+    ).ravel()
+    kinds = np.array(
         [
-            template(
-                pw,
-                c,
-                KIND_CAMEO["lobbying"],
-                f"{pw} lobbies {c} on the DPRK ahead of ASEAN meetings",
-            )
-            for c in MEMBERS
-        ]
-        for pw in POWERS
-    ]
-)
-_STATEMENT_TEMPLATES = {
-    meeting: np.array(
-        [
-            template(
-                "ASEAN", DPRK, STATEMENT_CAMEO[t], f"ASEAN {meeting} statement ({v}, tone {t})"
-            )
-            for v in VOICES[:2]
-            for t in range(5)
+            template(dprk, "UNSC", KIND_CAMEO[k], f"DPRK conducts a {k.replace('_', ' ')}")
+            for k in KINDS
         ]
     )
-    for meeting in MEETINGS
-}
+    lobbying = np.array(
+        [
+            [
+                template(
+                    pw,
+                    c,
+                    KIND_CAMEO["lobbying"],
+                    f"{pw} lobbies {c} on the DPRK ahead of ASEAN meetings",
+                )
+                for c in actors.members
+            ]
+            for pw in actors.powers
+        ],
+        dtype=np.int64,
+    ).reshape(actors.n_powers, actors.n_members)
+    statements = {
+        meeting: np.array(
+            [
+                template(
+                    "ASEAN", dprk, STATEMENT_CAMEO[t], f"ASEAN {meeting} statement ({v}, tone {t})"
+                )
+                for v in VOICES[:2]
+                for t in range(5)
+            ]
+        )
+        for meeting in MEETINGS
+    }
+    return EventTemplates(visits, kinds, lobbying, statements)
+
+
+event_templates(DEFAULT_ACTORS)
 
 
 def _unit(values):
@@ -193,10 +233,11 @@ def delegation_count(shocks: Iterable[ShockSpec]) -> int:
 @dataclass(frozen=True, slots=True)
 class Streams:
     """Every random number a model of R rows uses, drawn before it starts (module
-    docstring): uniforms (quarters, R, UNIFORMS_PER_QUARTER), normals (quarters, R,
-    NORMALS_PER_QUARTER) and one (R, members) array of uniforms per delegation shock.
-    A row's numbers never depend on the other rows, so rows drawn for different blocks
-    (or taken from one) can be put side by side in one model."""
+    docstring): uniforms (quarters, R, uniforms per quarter), normals (quarters, R,
+    normals per quarter) and one (R, members) array of uniforms per delegation shock,
+    the widths those of the model's actors (``stream_columns``). A row's numbers never
+    depend on the other rows, so rows drawn for different blocks (or taken from one) can
+    be put side by side in one model."""
 
     uniforms: np.ndarray
     normals: np.ndarray
@@ -204,14 +245,21 @@ class Streams:
 
     @classmethod
     def draw(
-        cls, rng: np.random.Generator, quarters: int, delegations: int, rows: int, shape_rows: int
+        cls,
+        rng: np.random.Generator,
+        quarters: int,
+        delegations: int,
+        rows: int,
+        shape_rows: int,
+        actors: ActorSet = DEFAULT_ACTORS,
     ) -> Streams:
         """Draw in ``shape_rows``-row shapes and keep the first ``rows`` rows: a short
         block draws what a full one does, so each row gets the same numbers."""
+        columns = stream_columns(actors)
         return cls(
-            rng.random((quarters, shape_rows, UNIFORMS_PER_QUARTER))[:, :rows],
-            rng.standard_normal((quarters, shape_rows, NORMALS_PER_QUARTER))[:, :rows],
-            rng.random((delegations, shape_rows, N_MEMBERS))[:, :rows],
+            rng.random((quarters, shape_rows, columns.uniforms))[:, :rows],
+            rng.standard_normal((quarters, shape_rows, columns.normals))[:, :rows],
+            rng.random((delegations, shape_rows, columns.members))[:, :rows],
         )
 
     @classmethod
@@ -237,12 +285,15 @@ class Streams:
             self.uniforms[:quarters], self.normals[:quarters], self.delegations[:delegations]
         )
 
-    def check(self, quarters: int, delegations: int, rows: int) -> None:
-        """Fail early if these streams do not fit a model of this shape."""
+    def check(
+        self, quarters: int, delegations: int, rows: int, actors: ActorSet = DEFAULT_ACTORS
+    ) -> None:
+        """Fail early if these streams do not fit a model of this shape and these actors."""
+        columns = stream_columns(actors)
         want = (
-            (quarters, rows, UNIFORMS_PER_QUARTER),
-            (quarters, rows, NORMALS_PER_QUARTER),
-            (delegations, rows, N_MEMBERS),
+            (quarters, rows, columns.uniforms),
+            (quarters, rows, columns.normals),
+            (delegations, rows, columns.members),
         )
         got = (self.uniforms.shape, self.normals.shape, self.delegations.shape)
         if got != want:
@@ -271,12 +322,16 @@ def model_seed(root_seed: int, block: int) -> np.random.SeedSequence:
 
 
 def block_streams(
-    seed: np.random.SeedSequence, quarters: int, delegations: int, rows: int = BLOCK
+    seed: np.random.SeedSequence,
+    quarters: int,
+    delegations: int,
+    rows: int = BLOCK,
+    actors: ActorSet = DEFAULT_ACTORS,
 ) -> Streams:
     """The numbers block ``seed``'s own model would draw when built, cut to ``rows``."""
     rng = np.random.default_rng(seed)
     rng.integers(MESA_SEED_DRAW)
-    return Streams.draw(rng, quarters, delegations, rows, BLOCK)
+    return Streams.draw(rng, quarters, delegations, rows, BLOCK, actors)
 
 
 class ParameterTable:
@@ -311,7 +366,7 @@ class ParameterTable:
 class BatchedStatement:
     """ASEAN's text at one meeting in every replicate: tone (R,) with ``NO_TONE`` for
     none, voice (R,) codes into VOICES, the chair's aim and support (R,), and who
-    blocked the aim, (R, members) in MEMBERS order."""
+    blocked the aim, (R, members) in the model's members order."""
 
     year: int
     meeting: str
@@ -402,7 +457,7 @@ class BatchedCountry(mesa.Agent):
     def __init__(self, model: BatchedModel, code: str):
         super().__init__(model)
         self.code = code
-        self.row = INDEX[code]
+        self.row = model.actor_set.index[code]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code})"
@@ -415,7 +470,7 @@ class BatchedMember(BatchedCountry):
     def returned_visits(model: BatchedModel, visits: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Which visited members send a delegation back this quarter (at most one each),
         in every replicate: the chance grows with the member's engagement."""
-        chance = model.p.m.reciprocity * model.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        chance = model.p.m.reciprocity * model.stance[:, model.member_rows, ENGAGEMENT]
         return (visits > 0) & (u < chance)
 
 
@@ -426,7 +481,7 @@ class BatchedPower(BatchedCountry):
     def distance(model: BatchedModel) -> np.ndarray:
         """(R, members, powers) ``0.5 + |member pressure - power pressure|``: a power
         presses harder on members far from it (Power.lobbying)."""
-        pressure = model.stance[:, MEMBER_ROWS, PRESSURE][:, :, None]
+        pressure = model.stance[:, model.member_rows, PRESSURE][:, :, None]
         return 0.5 + np.abs(pressure - model._power_pressure)
 
     @staticmethod
@@ -442,8 +497,8 @@ class BatchedPower(BatchedCountry):
         if not model.all_present:
             lobby = lobby * model._present_f[:, :, None]
         targets = lobby.argmax(axis=1)  # (R, powers)
-        reps, powers = np.nonzero(model.lobbying[:, POWER_ROWS] > 0)
-        model.log(reps, _LOBBY_TEMPLATES[powers, targets[reps, powers]])
+        reps, powers = np.nonzero(model.lobbying[:, model.power_rows] > 0)
+        model.log(reps, model._templates.lobbying[powers, targets[reps, powers]])
 
 
 class BatchedNorthKorea(BatchedCountry):
@@ -452,7 +507,8 @@ class BatchedNorthKorea(BatchedCountry):
     def outreach_rates(self) -> np.ndarray:
         """(R, members) expected delegations this quarter (NorthKorea.outreach_rates)."""
         m = self.model
-        warmth = np.exp(m.p.m.outreach_focus * np.log(0.05 + m.stance[:, MEMBER_ROWS, ENGAGEMENT]))
+        engagement = m.stance[:, m.member_rows, ENGAGEMENT]
+        warmth = np.exp(m.p.m.outreach_focus * np.log(0.05 + engagement))
         return m._outreach_scale * warmth
 
     def provocation_hazard(self) -> np.ndarray:
@@ -463,14 +519,14 @@ class BatchedNorthKorea(BatchedCountry):
         """Send delegations, then maybe launch missiles or test weapons (``u``: this
         quarter's uniforms). Delegations and launches (three Poisson counts by kind:
         the thinning of one Poisson count by the kind shares) are drawn together."""
-        m = self.model
+        m, columns = self.model, self.model._columns
         rates = m._rates
-        rates[:, _VISITS] = self.outreach_rates()
-        rates[:, N_MEMBERS:] = m._launch_base * (1.0 - m.calm)[:, None]
-        counts = poisson_inverse(u[:, _COUNTS], rates)
-        visits, launches = counts[:, _VISITS], counts[:, N_MEMBERS:]
+        rates[:, columns.visits] = self.outreach_rates()
+        rates[:, columns.members :] = m._launch_base * (1.0 - m.calm)[:, None]
+        counts = poisson_inverse(u[:, columns.counts], rates)
+        visits, launches = counts[:, columns.visits], counts[:, columns.members :]
         if visits.any():
-            m.exchange(visits, u[:, _RETURNS])
+            m.exchange(visits, u[:, columns.returns])
         if launches.any():
             m.launch(launches)
 
@@ -485,6 +541,18 @@ class BatchedModel(mesa.Model):
     ``streams`` gives the rows their random numbers (else they are drawn from ``rng``),
     ``row_levers`` sets levers per row (a sweep's points) on top of the scenario's, and
     ``parameter_columns`` holds every parameter per row (see ParameterTable).
+
+    ``actor_set`` is the world's actors (model/world/actor_set.py); every array, slice
+    and random stream is sized from it. The default is the shipped world, whose starting
+    states, January ties and chairs come from the record. Any other world knows nothing
+    of the record: it needs ``initial`` (model/world/initial.given_state), keeps its
+    starting ties all run, and takes its chairs from ``chairs`` and rotation over its own
+    members. Powers the rules name are looked up by code, and a world without them
+    simply lacks what they do: the levers set the stance and lobbying of the USA, JPN,
+    KOR, CHN and RUS that are in the set (other powers keep their starting stance and
+    lobby only with an override's ``lobbying``); a member's cover is its ties to CHN and
+    RUS, zero for either one absent; and Timor-Leste's accession happens only in a world
+    that has TLS. The DiplomacyModel stays on the default world.
     """
 
     def __init__(
@@ -505,8 +573,16 @@ class BatchedModel(mesa.Model):
         streams: Streams | None = None,
         row_levers: Sequence[Mapping[str, float]] | None = None,
         parameter_columns: bool = False,
+        actor_set: ActorSet = DEFAULT_ACTORS,
     ) -> None:
         super().__init__(rng=rng)
+        self.actor_set = actor_set
+        self.recorded_world = actor_set == DEFAULT_ACTORS  # the record's actors
+        self.n_members, self.n_agents = actor_set.n_members, actor_set.n_agents
+        self.member_rows, self.power_rows = actor_set.member_rows, actor_set.power_rows
+        self.dprk_row = actor_set.dprk_row
+        self._columns = stream_columns(actor_set)
+        self._templates = event_templates(actor_set)
         if parameters is None or isinstance(parameters, Parameters):
             n = replicates or (len(initial) if initial is not None else 1)
             parameters = [parameters or default_parameters()] * n
@@ -523,6 +599,8 @@ class BatchedModel(mesa.Model):
         self.quarters = quarter_range(self.start, self.end)
         nq = len(self.quarters)
         if initial is None:
+            if not self.recorded_world:
+                raise ValueError("a world of other actors than the record's needs initial=")
             initial = [initial_state(q, self.start.year) for q in self.p.draws]
         if len(initial) != r:
             raise ValueError(f"{r} replicates but {len(initial)} starting states")
@@ -532,28 +610,31 @@ class BatchedModel(mesa.Model):
         # every random number of the run, drawn up front in fixed shapes (module docstring)
         delegations = delegation_count(self._shocks)
         if streams is None:
-            streams = Streams.draw(self.rng, nq, delegations, r, max(block, r))
-        streams.check(nq, delegations, r)
+            streams = Streams.draw(self.rng, nq, delegations, r, max(block, r), actor_set)
+        streams.check(nq, delegations, r, actor_set)
         self._uniforms, self._normals = streams.uniforms, streams.normals
         self._shock_uniforms = list(streams.delegations)
 
         self.chair_override: dict[int, str] = {}
-        known = {**recorded_chairs(), **{int(y): c for y, c in (chairs or {}).items()}}
-        self.chairs = chair_schedule(range(self.start.year, self.end.year + 1), known)
+        known = {int(y): c for y, c in (chairs or {}).items()}
+        if self.recorded_world:
+            known = {**recorded_chairs(), **known}
+        years = range(self.start.year, self.end.year + 1)
+        self.chairs = chair_schedule(years, known, actor_set.members)
         self._stack(initial, levers or {}, row_levers)
-        if self._tls_joins_quarter > self.start:
-            self.active[:, INDEX["TLS"]] = False
+        if self._tls_joins_quarter is not None and self._tls_joins_quarter > self.start:
+            self.active[:, actor_set.index["TLS"]] = False
         self._apply_actor_overrides(actors or {})
         self._ties_year = self.start.year
-        self._rates = np.zeros((r, N_MEMBERS + 3))
-        self._raw = np.zeros((r, N_MEMBERS, N_AGENTS))  # ties times influence weights
+        self._rates = np.zeros((r, self.n_members + 3))
+        self._raw = np.zeros((r, self.n_members, self.n_agents))  # ties times influence weights
         self._lam = np.repeat(self.lam[:, :, None], 2, axis=2)  # full shape: no broadcasting
         self._keep = 1.0 - self._lam
         self._apply_levers()
 
-        self.members = [BatchedMember(self, c) for c in MEMBERS]
-        self.dprk = BatchedNorthKorea(self, DPRK)
-        self.powers = [BatchedPower(self, c) for c in POWERS]
+        self.members = [BatchedMember(self, c) for c in actor_set.members]
+        self.dprk = BatchedNorthKorea(self, actor_set.dprk)
+        self.powers = [BatchedPower(self, c) for c in actor_set.powers]
 
         def each(value) -> np.ndarray:
             return np.broadcast_to(value, (r,)).astype(float)
@@ -581,9 +662,9 @@ class BatchedModel(mesa.Model):
             self.schedule_event(scheduled.fire, at=(scheduled.shock.quarter - self.start) + 0.5)
 
         # histories, quarter first so that each quarter writes one contiguous slab
-        self._member_history = np.empty((nq, r, N_MEMBERS, 2))
-        self._present_history = np.ones((nq, r, N_MEMBERS), dtype=bool)
-        self._exchanges = np.zeros((nq, r, N_MEMBERS), dtype=np.int64)
+        self._member_history = np.empty((nq, r, self.n_members, 2))
+        self._present_history = np.ones((nq, r, self.n_members), dtype=bool)
+        self._exchanges = np.zeros((nq, r, self.n_members), dtype=np.int64)
         self._provocations = np.zeros((nq, r, len(KINDS)), dtype=np.int64)
         self._scalar_history = np.empty((3, nq, r))  # memory, sanctions, frame
 
@@ -598,7 +679,9 @@ class BatchedModel(mesa.Model):
         view of an (R, actors, 3) array whose last column is ones, so one matmul gives
         both the influence-weighted stances and the weights' totals. Levers: the
         starting state's, then the scenario's, then each row's own (a sweep's points)."""
-        self._x = np.ones((self.n, N_AGENTS, 3))
+        for state in {id(s): s for s in states}.values():  # replicates often share one
+            state.check(self.actor_set)
+        self._x = np.ones((self.n, self.n_agents, 3))
         self.stance = self._x[:, :, :2]
         self.stance[:] = np.stack([s.stance for s in states])
         self.anchor = np.stack([s.stance if s.anchor is None else s.anchor for s in states]).astype(
@@ -606,7 +689,7 @@ class BatchedModel(mesa.Model):
         )
         self._origin = np.stack(
             [
-                a[MEMBER_ROWS] if s.origin is None else s.origin
+                a[self.member_rows] if s.origin is None else s.origin
                 for s, a in zip(states, self.anchor, strict=True)
             ]
         ).astype(float)
@@ -631,23 +714,27 @@ class BatchedModel(mesa.Model):
         self.last_tone = np.array(
             [NO_TONE if s.last_tone is None else s.last_tone for s in states], dtype=np.int64
         )
-        self.lam = np.broadcast_to(self.p.m.susceptibility, (self.n, N_MEMBERS)).astype(float)
-        self.veto_override = np.full(N_MEMBERS, np.nan)
-        self.lobbying = np.zeros((self.n, N_AGENTS))
+        self.lam = np.broadcast_to(self.p.m.susceptibility, (self.n, self.n_members)).astype(float)
+        self.veto_override = np.full(self.n_members, np.nan)
+        self.lobbying = np.zeros((self.n, self.n_agents))
 
     def _apply_actor_overrides(self, overrides: Mapping[str, ActorOverride]) -> None:
         """As DiplomacyModel: members' overrides change the starting state of every
         replicate; powers' are applied over the lever-derived stances."""
-        self._power_overrides = {c: o for c, o in overrides.items() if c in POWERS}
+        members, index = self.actor_set.members, self.actor_set.index
+        unknown = sorted(set(overrides) - set(index))
+        if unknown:
+            raise ValueError(f"actor overrides for {unknown}, not in this world's actors")
+        self._power_overrides = {c: o for c, o in overrides.items() if c in self.actor_set.powers}
         for code, o in overrides.items():
-            row = INDEX[code]
+            row = index[code]
             for column, value in ((PRESSURE, o.pressure), (ENGAGEMENT, o.engagement)):
                 if value is not None:
                     self.stance[:, row, column] = self.anchor[:, row, column] = value
-                    if code in MEMBERS:
-                        self._origin[:, MEMBERS.index(code), column] = value
-            if code in MEMBERS:
-                position = MEMBERS.index(code)
+                    if code in members:
+                        self._origin[:, members.index(code), column] = value
+            if code in members:
+                position = members.index(code)
                 if o.susceptibility is not None:
                     self.lam[:, position] = o.susceptibility
                 if o.veto is not None:
@@ -657,10 +744,18 @@ class BatchedModel(mesa.Model):
         self._has_veto_override = bool(np.isfinite(self.veto_override).any())
 
     def _apply_levers(self) -> None:
-        """Turn each replicate's levers into the powers' stances and lobbying strengths."""
+        """Turn each replicate's levers into the powers' stances and lobbying strengths
+        (the powers the levers name that are in this world; any other power keeps its
+        stance, and lobbies only with an override's strength)."""
         stance = power_stances(self.p.s, self.levers)
-        for code, (pressure, engagement, lobbying) in stance.items():
-            row, o = INDEX[code], self._power_overrides.get(code)
+        index = self.actor_set.index
+        for code in self.actor_set.powers:
+            row, o = index[code], self._power_overrides.get(code)
+            if code not in stance:
+                if o is not None and o.lobbying is not None:
+                    self.lobbying[:, row] = o.lobbying
+                continue
+            pressure, engagement, lobbying = stance[code]
             if o is not None:
                 pressure = pressure if o.pressure is None else o.pressure
                 engagement = engagement if o.engagement is None else o.engagement
@@ -668,9 +763,10 @@ class BatchedModel(mesa.Model):
             self.stance[:, row, PRESSURE] = np.clip(pressure, 0.0, 1.0)
             self.stance[:, row, ENGAGEMENT] = np.clip(engagement, 0.0, 1.0)
             self.lobbying[:, row] = lobbying
-        self.anchor[:, POWER_ROWS] = self.stance[:, POWER_ROWS]
-        self._power_pressure = self.stance[:, None, POWER_ROWS, PRESSURE].copy()  # (R, 1, P)
-        self._power_lobbying = self.lobbying[:, None, POWER_ROWS].copy()
+        powers = self.power_rows
+        self.anchor[:, powers] = self.stance[:, powers]
+        self._power_pressure = self.stance[:, None, powers, PRESSURE].copy()  # (R, 1, P)
+        self._power_lobbying = self.lobbying[:, None, powers].copy()
         self._refresh_masks()
         if hasattr(self, "_launch_shares"):
             self._refresh_hazard()
@@ -692,9 +788,12 @@ class BatchedModel(mesa.Model):
         )
         self._launch_base = self._hazard_base[:, None] * self._launch_shares
 
-    def _tls_joins(self, shocks: list[ShockSpec]) -> Quarter:
+    def _tls_joins(self, shocks: list[ShockSpec]) -> Quarter | None:
         """Timor-Leste is a member only from its accession (2025Q4 unless a shock says):
-        the quarter it joins, with its accession added to ``shocks`` when in the period."""
+        the quarter it joins, with its accession added to ``shocks`` when in the period
+        (None in a world without Timor-Leste)."""
+        if "TLS" not in self.actor_set.members:
+            return None
         explicit = [s for s in shocks if s.type == "accession" and s.actor == "TLS"]
         joins = explicit[0].quarter if explicit else Quarter.parse(TLS_ACCESSION_QUARTER)
         if joins > self.start and not explicit and joins <= self.end:
@@ -710,12 +809,16 @@ class BatchedModel(mesa.Model):
 
     def _focus(self, chair: str) -> np.ndarray:
         """(R or 1, members, 1) lobbying multipliers: ``1 + chair_focus`` for the chair."""
-        onehot = np.array([float(c == chair) for c in MEMBERS])
+        onehot = np.array([float(c == chair) for c in self.actor_set.members])
         focus = 1.0 + self.p.m.chair_focus * onehot
         return np.atleast_2d(focus)[:, :, None]
 
     def _refresh_ties(self, year: int) -> None:
-        """Each January the ties reflect the record before that year (as DiplomacyModel)."""
+        """Each January the ties reflect the record before that year (as DiplomacyModel);
+        a world of other actors keeps its starting ties."""
+        if not self.recorded_world:
+            self._ties_year = year
+            return
         ties = [record_ties(q, year) for q in self.p.draws]
         first = ties[0]
         same = all(t is first for t in ties)
@@ -727,7 +830,8 @@ class BatchedModel(mesa.Model):
         """What depends on membership, relations, ties, levers and the chair (they change
         only by shocks and each January), so the quarterly loop does no bookkeeping: the
         fixed part of the influence weights and the lobbying scale of each year."""
-        present = self.active[:, MEMBER_ROWS]
+        members, powers, dprk = self.member_rows, self.power_rows, self.dprk_row
+        present = self.active[:, members]
         self.present = present.copy()
         self.all_present = bool(present.all())
         self._present_f = present.astype(float)
@@ -735,22 +839,28 @@ class BatchedModel(mesa.Model):
         self.reachable = (present & self.relations).astype(float)
         self.all_related = bool(self.relations.all())
         self._relations_f = self.relations.astype(float)
-        member_ties = self.ties[:, MEMBER_ROWS] * self.active[:, None, :]
-        self._cover_ties = (self.ties[:, MEMBER_ROWS, _CHN], self.ties[:, MEMBER_ROWS, _RUS])
+        member_ties = self.ties[:, members] * self.active[:, None, :]
+        self._cover_ties = (self._ties_to("CHN"), self._ties_to("RUS"))
         centrality = self.levers["asean_centrality"]
         outside = 1.0 - centrality
-        self._raw[:, :, MEMBER_ROWS] = member_ties[:, :, MEMBER_ROWS] * centrality[:, None, None]
+        self._raw[:, :, members] = member_ties[:, :, members] * centrality[:, None, None]
         self._power_scale = (
-            member_ties[:, :, POWER_ROWS] * (outside * self.p.s.lobbying_weight)[:, None, None]
+            member_ties[:, :, powers] * (outside * self.p.s.lobbying_weight)[:, None, None]
         )
         if not self.all_present:  # absent members are not lobbied
             self._power_scale = self._power_scale * self._present_f[:, :, None]
         self._dprk_scale = (
-            member_ties[:, :, DPRK_ROW]
-            * (outside * self.p.s.dprk_pull)[:, None]
-            * self._relations_f
+            member_ties[:, :, dprk] * (outside * self.p.s.dprk_pull)[:, None] * self._relations_f
         )
         self._year_scale: dict[int, np.ndarray] = {}
+
+    def _ties_to(self, code: str) -> np.ndarray:
+        """(R or 1, members) the members' ties to actor ``code``, zero when this world
+        does not have it (so a world without China or Russia gives no cover)."""
+        row = self.actor_set.index.get(code)
+        if row is None:
+            return np.zeros((len(self.ties), self.n_members))
+        return self.ties[:, self.member_rows, row]
 
     def _lobby_scale(self, year: int) -> np.ndarray:
         """(R, members, powers) ties times lobbying strength times the chair's focus."""
@@ -799,8 +909,8 @@ class BatchedModel(mesa.Model):
         total = visits + returns
         if self.record_events:
             counts = np.stack([visits, returns], axis=2).ravel()  # member by member
-            reps = np.repeat(np.repeat(self._rows, 2 * N_MEMBERS), counts)
-            self.log(reps, np.repeat(np.tile(_VISIT_TEMPLATES, self.n), counts))
+            reps = np.repeat(np.repeat(self._rows, 2 * self.n_members), counts)
+            self.log(reps, np.repeat(np.tile(self._templates.visits, self.n), counts))
         self._exchanges[self._done] += total  # shocks fire just before their quarter's step
         self._raise_members(ENGAGEMENT, self.p.m.visit_effect * total, self.p.m.visit_persistence)
 
@@ -825,7 +935,7 @@ class BatchedModel(mesa.Model):
             for kind in range(3):
                 column = counts[:, kind]
                 if column.any():
-                    self.log(np.repeat(self._rows, column), _KIND_TEMPLATES[kind])
+                    self.log(np.repeat(self._rows, column), self._templates.kinds[kind])
 
     def provoke(
         self, kind: str, impulse: float | None = None, quarter: Quarter | None = None
@@ -837,7 +947,9 @@ class BatchedModel(mesa.Model):
             self.break_frame(impulse)
         self._harden(np.full(self.n, impulse))
         self._provocations[self._done, :, KINDS.index(kind)] += 1
-        self.emit(kind, DPRK, "UNSC", f"DPRK conducts a {kind.replace('_', ' ')}", quarter)
+        self.emit(
+            kind, self.dprk.code, "UNSC", f"DPRK conducts a {kind.replace('_', ' ')}", quarter
+        )
 
     def break_frame(self, impulse: float) -> None:
         """Break the frame and end any pause (DiplomacyModel.break_frame)."""
@@ -849,7 +961,9 @@ class BatchedModel(mesa.Model):
         self.memory += impulse
         self.break_frame(impulse)
         self._harden(np.full(self.n, impulse))
-        self.emit("escalation", DPRK, "UNSC", "DPRK escalates its nuclear programme", quarter)
+        self.emit(
+            "escalation", self.dprk.code, "UNSC", "DPRK escalates its nuclear programme", quarter
+        )
 
     def declare_pause(self, strength: float, quarter: Quarter | None = None) -> None:
         """A declared testing pause (DiplomacyModel.declare_pause)."""
@@ -857,14 +971,14 @@ class BatchedModel(mesa.Model):
         self.pause = np.maximum(self.pause, min(1.0, strength))
         self.emit(
             "moratorium",
-            DPRK,
+            self.dprk.code,
             "UNSC",
             "DPRK declares a pause on nuclear and long-range tests",
             quarter,
         )
 
     def _harden(self, impulse: np.ndarray) -> None:
-        damping = 1.0 - 0.5 * self.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        damping = 1.0 - 0.5 * self.stance[:, self.member_rows, ENGAGEMENT]
         effect = self.p.m.provocation_effect * impulse[:, None] * damping
         if not self.all_present:
             effect *= self._present_f
@@ -873,17 +987,17 @@ class BatchedModel(mesa.Model):
     def open_dialogue(self, strength: float) -> None:
         """A summit or talks open a dialogue frame (DiplomacyModel.open_dialogue)."""
         self.frame = np.maximum(self.frame, min(1.0, strength))
-        column = self.stance[:, MEMBER_ROWS, PRESSURE]
+        column = self.stance[:, self.member_rows, PRESSURE]
         column[:] = _unit(column - 0.1 * strength * self._present_f)
 
     def _raise_members(self, column: int, amount: np.ndarray, persistence) -> None:
         """Add a non-negative ``amount`` (R, members) to a stance column (capped at 1),
         and ``persistence`` of it to the anchors (DiplomacyModel._nudge)."""
-        values = self.stance[:, MEMBER_ROWS, column]
+        values = self.stance[:, self.member_rows, column]
         values += amount
         np.minimum(values, 1.0, out=values)
         if np.any(persistence):
-            values = self.anchor[:, MEMBER_ROWS, column]
+            values = self.anchor[:, self.member_rows, column]
             values += persistence * amount
             np.minimum(values, 1.0, out=values)
 
@@ -911,7 +1025,11 @@ class BatchedModel(mesa.Model):
         lever[:] = np.clip(lever + shock.magnitude, 0.0, 1.0)
         self._refresh_hazard()
         self.emit(
-            "sanctions", "UNSC", DPRK, "UN Security Council adopts new sanctions", shock.quarter
+            "sanctions",
+            "UNSC",
+            self.dprk.code,
+            "UN Security Council adopts new sanctions",
+            shock.quarter,
         )
 
     def _shock_dialogue(self, shock: ShockSpec) -> None:
@@ -924,28 +1042,33 @@ class BatchedModel(mesa.Model):
             "inter_korean_summit": ("KOR", "Leaders of the two Koreas hold a summit"),
             "talks": (shock.actor or "USA", "Talks with the DPRK make progress"),
         }[kind]
-        self.emit("summit", what[0], DPRK, what[1], q)
+        dprk = self.dprk.code
+        self.emit("summit", what[0], dprk, what[1], q)
         if shock.host:
-            self._nudge(INDEX[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
-            self.emit("host_summit", shock.host, DPRK, f"{shock.host} hosts the US-DPRK summit", q)
+            self._nudge(self.actor_set.index[shock.host], ENGAGEMENT, 0.1 * size, 0.5)
+            self.emit("host_summit", shock.host, dprk, f"{shock.host} hosts the US-DPRK summit", q)
 
     def _shock_delegation(self, shock: ShockSpec) -> None:
-        visits = np.zeros((self.n, N_MEMBERS), dtype=np.int64)
-        visits[:, MEMBERS.index(shock.actor)] = int(shock.magnitude)
+        visits = np.zeros((self.n, self.n_members), dtype=np.int64)
+        visits[:, self.actor_set.members.index(shock.actor)] = int(shock.magnitude)
         self.exchange(visits, self._shock_uniforms.pop(0))
 
     def _shock_incident(self, shock: ShockSpec) -> None:
-        actor, size, row = shock.actor, shock.magnitude, INDEX[shock.actor]
+        actor, size, row = shock.actor, shock.magnitude, self.actor_set.index[shock.actor]
         self._nudge(row, ENGAGEMENT, -size, 1.0)
         self._nudge(row, PRESSURE, size / 2, 1.0)
         self.emit(
-            "incident", actor, DPRK, f"{actor} sours on the DPRK after an incident", shock.quarter
+            "incident",
+            actor,
+            self.dprk.code,
+            f"{actor} sours on the DPRK after an incident",
+            shock.quarter,
         )
 
     def _shock_relations(self, shock: ShockSpec) -> None:
         kind, actor = shock.type, shock.actor
         restore = kind == "restore_relations"
-        position, row = MEMBERS.index(actor), INDEX[actor]
+        position, row = self.actor_set.members.index(actor), self.actor_set.index[actor]
         self.relations[:, position] = restore
         self._refresh_masks()
         self._refresh_hazard()
@@ -954,7 +1077,11 @@ class BatchedModel(mesa.Model):
         self._origin[:, position, ENGAGEMENT] = level
         verb = "restores" if restore else "breaks off"
         self.emit(
-            kind, actor, DPRK, f"{actor} {verb} diplomatic relations with the DPRK", shock.quarter
+            kind,
+            actor,
+            self.dprk.code,
+            f"{actor} {verb} diplomatic relations with the DPRK",
+            shock.quarter,
         )
 
     def _shock_alignment(self, shock: ShockSpec) -> None:
@@ -964,7 +1091,11 @@ class BatchedModel(mesa.Model):
         self._apply_levers()
         verb = "deepen" if sign > 0 else "cool"
         self.emit(
-            shock.type, shock.actor, DPRK, f"{shock.actor}-DPRK relations {verb}", shock.quarter
+            shock.type,
+            shock.actor,
+            self.dprk.code,
+            f"{shock.actor}-DPRK relations {verb}",
+            shock.quarter,
         )
 
     def _shock_chair_change(self, shock: ShockSpec) -> None:
@@ -972,7 +1103,7 @@ class BatchedModel(mesa.Model):
         self._year_scale.pop(shock.quarter.year, None)
 
     def _shock_accession(self, shock: ShockSpec) -> None:
-        self.active[:, INDEX[shock.actor]] = True
+        self.active[:, self.actor_set.index[shock.actor]] = True
         self._refresh_masks()
         self._refresh_hazard()
         self.emit("accession", shock.actor, "ASEAN", f"{shock.actor} joins ASEAN", shock.quarter)
@@ -994,9 +1125,9 @@ class BatchedModel(mesa.Model):
             self._refresh_ties(quarter.year)
         normals = self._normals[i]
         self.dprk.act(self._uniforms[i])
-        self._update_stances(quarter, normals[:, _NOISE])
+        self._update_stances(quarter, normals[:, self._columns.noise])
         if meeting := meeting_in(quarter):
-            self._meeting(quarter, meeting, normals[:, _MOOD])
+            self._meeting(quarter, meeting, normals[:, self._columns.mood])
         self.clock = quarter
         self._done += 1
         self._record(i)
@@ -1018,10 +1149,10 @@ class BatchedModel(mesa.Model):
             BatchedPower.contact(
                 self, BatchedPower.lobbying(self, self._focus(self.chair(quarter.year)))
             )
-        raw[:, :, POWER_ROWS] = self._lobby_scale(quarter.year) * distance
-        raw[:, :, DPRK_ROW] = self._dprk_scale * stance[:, MEMBER_ROWS, ENGAGEMENT]
+        raw[:, :, self.power_rows] = self._lobby_scale(quarter.year) * distance
+        raw[:, :, self.dprk_row] = self._dprk_scale * stance[:, self.member_rows, ENGAGEMENT]
         memory = self.p.t.anchor_memory  # durable shifts fade back toward the origins
-        anchor = self.anchor[:, MEMBER_ROWS]
+        anchor = self.anchor[:, self.member_rows]
         anchor -= self._origin
         anchor *= memory
         anchor += self._origin
@@ -1032,12 +1163,12 @@ class BatchedModel(mesa.Model):
         updated = pulled[:, :, :2] / totals  # contiguous from here: numpy's fast loops
         updated *= self._lam
         updated += self._keep * anchor
-        updated += z.reshape(self.n, N_MEMBERS, 2) * self.p.t.stance_noise
+        updated += z.reshape(self.n, self.n_members, 2) * self.p.t.stance_noise
         np.maximum(updated, 0.0, out=updated)
         np.minimum(updated, 1.0, out=updated)
-        stance[:, MEMBER_ROWS] = updated
+        stance[:, self.member_rows] = updated
         if not self.all_related:
-            stance[:, MEMBER_ROWS, ENGAGEMENT] *= self._relations_f
+            stance[:, self.member_rows, ENGAGEMENT] *= self._relations_f
 
     @property
     def threat(self) -> np.ndarray:
@@ -1055,7 +1186,7 @@ class BatchedModel(mesa.Model):
     def veto(self) -> np.ndarray:
         """(R, members) willingness to block a harsher text (DiplomacyModel.veto)."""
         p = self.p.m
-        engagement = self.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        engagement = self.stance[:, self.member_rows, ENGAGEMENT]
         visits = 1.0 - np.exp(-self.visit_memory / 2.0)
         veto = _unit(
             p.veto_base
@@ -1072,8 +1203,8 @@ class BatchedModel(mesa.Model):
         (DiplomacyModel.positions; ``z`` the meeting-day standard normals, None for the
         expected positions)."""
         p = self.p.m
-        pressure = self.stance[:, MEMBER_ROWS, PRESSURE]
-        engagement = self.stance[:, MEMBER_ROWS, ENGAGEMENT]
+        pressure = self.stance[:, self.member_rows, PRESSURE]
+        engagement = self.stance[:, self.member_rows, ENGAGEMENT]
         threat = self.threat[:, None]
         calm_room = (1.0 - self.frame)[:, None]
         concern = (
@@ -1103,7 +1234,7 @@ class BatchedModel(mesa.Model):
         self.last_tone = np.where(spoke, statement.tone, self.last_tone)
         if self.record_events and spoke.any():
             reps = np.flatnonzero(spoke)
-            ids = _STATEMENT_TEMPLATES[meeting]
+            ids = self._templates.statements[meeting]
             self.log(reps, ids[statement.voice[reps] * 5 + statement.tone[reps]], quarter)
 
     def hold_meeting(
@@ -1111,7 +1242,7 @@ class BatchedModel(mesa.Model):
     ) -> BatchedStatement:
         """The texts the chair drafts from ``positions`` in every replicate (pure)."""
         code = self.chair(quarter.year)
-        position = MEMBERS.index(code)
+        position = self.actor_set.members.index(code)
         chair = np.full(self.n, position)
         present = None
         if not self.all_present:
@@ -1120,7 +1251,7 @@ class BatchedModel(mesa.Model):
         p = self.p.s
         stake = (
             p.chair_stake
-            * self.stance[self._rows, INDEX[MEMBERS[0]] + chair, PRESSURE]
+            * self.stance[self._rows, self.member_rows.start + chair, PRESSURE]
             * (1.0 - self.frame)
         )
         veto = self.veto()
@@ -1151,7 +1282,7 @@ class BatchedModel(mesa.Model):
         )
 
     def _record(self, i: int) -> None:
-        self._member_history[i] = self.stance[:, MEMBER_ROWS]
+        self._member_history[i] = self.stance[:, self.member_rows]
         if not self.all_present:
             self._present_history[i] = self.present
         scalars = self._scalar_history[:, i]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from model.vocabulary import MEMBERS, TLS_ACCESSION_QUARTER, Quarter
 
 TLS_FIRST_CHAIR_YEAR = Quarter.parse(TLS_ACCESSION_QUARTER).year + 1
 
 
-def members_in(year: int) -> tuple[str, ...]:
+def members_in(year: int, members: Sequence[str] = MEMBERS) -> tuple[str, ...]:
     """Members eligible to chair in ``year``, in rotation (alphabetical English) order."""
-    return tuple(m for m in MEMBERS if m != "TLS" or year >= TLS_FIRST_CHAIR_YEAR)
+    return tuple(m for m in members if m != "TLS" or year >= TLS_FIRST_CHAIR_YEAR)
 
 
-def chair_schedule(years: Iterable[int], known: Mapping[int, str]) -> dict[int, str]:
+def chair_schedule(
+    years: Iterable[int], known: Mapping[int, str], members: Sequence[str] = MEMBERS
+) -> dict[int, str]:
     """The chair of each year: ``known`` where given, else the alphabetical rotation.
 
     Rotation continues from the nearest earlier known year; a member that chaired out of
     turn is simply followed by the next name in the alphabet (ASEAN's practice).
+    ``members`` is the rotation (a world built with other actors rotates over its own).
     """
     schedule: dict[int, str] = {}
     for year in sorted(years):
@@ -33,13 +36,13 @@ def chair_schedule(years: Iterable[int], known: Mapping[int, str]) -> dict[int, 
             anchor = max(earlier)
             previous = known[anchor]
             for between in range(anchor + 1, year):
-                previous = _next(previous, between)
-        schedule[year] = _next(previous, year)
+                previous = _next(previous, between, members)
+        schedule[year] = _next(previous, year, members)
     return schedule
 
 
-def _next(previous: str, year: int) -> str:
-    order = members_in(year)
+def _next(previous: str, year: int, members: Sequence[str] = MEMBERS) -> str:
+    order = members_in(year, members)
     if previous not in order:
         return order[0]
     return order[(order.index(previous) + 1) % len(order)]

@@ -133,7 +133,8 @@ class DiplomacyModel(mesa.Model):
     """ASEAN's collective stance on the DPRK under a rotating chair.
 
     The keyword-only constructor is the schema shared by the scenario runner, the
-    ensemble and the classroom app (one constructor is the schema).
+    ensemble and the classroom app (one constructor is the schema). It is built with the
+    default actors (model/world/actor_set.DEFAULT_ACTORS); BatchedModel takes any set.
     """
 
     def __init__(

@@ -17,14 +17,16 @@ import pandas as pd
 from model.record.dyads import dyad_scores, undirected_ties
 from model.record.seeds import Record, load_record
 from model.vocabulary import AGENTS, DPRK, MEMBERS, POWERS
+from model.world.actor_set import DEFAULT_ACTORS, ActorSet
 from model.world.parameters import Parameters
 
 PRESSURE, ENGAGEMENT = 0, 1
-INDEX = {code: i for i, code in enumerate(AGENTS)}
-MEMBER_ROWS = slice(INDEX[MEMBERS[0]], INDEX[MEMBERS[-1]] + 1)
-POWER_ROWS = slice(INDEX[POWERS[0]], INDEX[POWERS[-1]] + 1)
-DPRK_ROW = INDEX[DPRK]
-"""Rows of the stance arrays; slices (not index arrays) so numpy takes fast views."""
+INDEX = DEFAULT_ACTORS.index
+MEMBER_ROWS = DEFAULT_ACTORS.member_rows
+POWER_ROWS = DEFAULT_ACTORS.power_rows
+DPRK_ROW = DEFAULT_ACTORS.dprk_row
+"""Rows of the default world's stance arrays (model/world/actor_set.py); slices (not
+index arrays) so numpy takes fast views."""
 assert list(AGENTS[MEMBER_ROWS]) == list(MEMBERS) and list(AGENTS[POWER_ROWS]) == list(POWERS)
 
 CLOSENESS_FACTS = ("embassy_in_pyongyang", "political_system", "traditional_ties")
@@ -34,8 +36,10 @@ is affirmative (not empty, not starting with 'no')."""
 
 @dataclass(frozen=True)
 class InitialState:
-    """Where a run starts. Arrays in AGENTS order: stance (n, 2) columns pressure and
-    engagement; ties (n, n).
+    """Where a run starts. Arrays in the world's row order (AGENTS for the default world,
+    model/world/actor_set.py): stance (n, 2) columns pressure and engagement; ties (n, n).
+    The defaults of ``relations``, ``active`` and ``visit_memory`` fit the default world;
+    :func:`given_state` builds the state of any other.
 
     A cold start (``warm=False``) comes from the record alone; a warm start
     (model/world/warmstart.py) is the state history left at a quarter, so it also carries the
@@ -59,6 +63,66 @@ class InitialState:
     pause: float = 0.0
     visit_memory: np.ndarray = field(default_factory=lambda: np.zeros(len(MEMBERS)))
     warm: bool = False
+
+    def check(self, actors: ActorSet) -> None:
+        """Fail early if this state's arrays do not fit a world of ``actors``."""
+        n, m = actors.n_agents, actors.n_members
+        shapes = {
+            "stance": (np.shape(self.stance), (n, 2)),
+            "ties": (np.shape(self.ties), (n, n)),
+            "relations": (np.shape(self.relations), (m,)),
+            "active": (np.shape(self.active), (n,)),
+            "visit_memory": (np.shape(self.visit_memory), (m,)),
+        }
+        if self.anchor is not None:
+            shapes["anchor"] = (np.shape(self.anchor), (n, 2))
+        if self.origin is not None:
+            shapes["origin"] = (np.shape(self.origin), (m, 2))
+        wrong = {k: got for k, (got, want) in shapes.items() if got != want}
+        if wrong:
+            raise ValueError(
+                f"starting state of shapes {wrong} for a world of {m} members and "
+                f"{actors.n_powers} powers ({n} actors)"
+            )
+
+
+def given_state(
+    actors: ActorSet,
+    stance: np.ndarray,
+    ties: np.ndarray,
+    *,
+    last_tone: int | None = None,
+    anchor: np.ndarray | None = None,
+    origin: np.ndarray | None = None,
+    relations: np.ndarray | None = None,
+    active: np.ndarray | None = None,
+    memory: float = 0.0,
+    frame: float = 0.0,
+) -> InitialState:
+    """A starting state stated outright rather than derived from the record: what a
+    world other than the default one starts from (the record knows nothing of its
+    actors). ``stance`` (actors, 2) and ``ties`` (actors, actors) in the set's row order;
+    the anchors are the stances and the members' origins (where anchors relax to) their
+    anchors, every member has relations with the DPRK and every actor is active, unless
+    given."""
+    state = InitialState(
+        stance=np.array(stance, dtype=float),
+        ties=np.array(ties, dtype=float),
+        closeness={},
+        record_score={},
+        last_tone=last_tone,
+        anchor=None if anchor is None else np.array(anchor, dtype=float),
+        origin=None if origin is None else np.array(origin, dtype=float),
+        relations=np.ones(actors.n_members, dtype=bool)
+        if relations is None
+        else np.array(relations, dtype=bool),
+        active=np.ones(actors.n_agents, dtype=bool) if active is None else np.array(active, bool),
+        memory=memory,
+        frame=frame,
+        visit_memory=np.zeros(actors.n_members),
+    )
+    state.check(actors)
+    return state
 
 
 @cache
