@@ -4,7 +4,7 @@ well as chance."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,15 +28,22 @@ class NotCalibrated(InputError):
 
 @dataclass(frozen=True)
 class PosteriorDraw:
-    """Picks sample ``rng.integers(len(samples))`` for a replicate (picklable)."""
+    """Picks sample ``rng.integers(len(samples))`` for a replicate (picklable). Replicates
+    that pick the same sample get the same Parameters object, so what the engine derives
+    from a parameter set (its warm starts, its starting state) is looked up once."""
 
     base: Parameters
     names: tuple[str, ...]
     samples: np.ndarray  # (draws, len(names))
+    _made: dict[int, Parameters] = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, index: int, rng: np.random.Generator) -> Parameters:
-        row = self.samples[int(rng.integers(len(self.samples)))]
-        return self.base.replace(**dict(zip(self.names, map(float, row), strict=True)))
+        k = int(rng.integers(len(self.samples)))
+        made = self._made.get(k)
+        if made is None:
+            values = map(float, self.samples[k])
+            made = self._made[k] = self.base.replace(**dict(zip(self.names, values, strict=True)))
+        return made
 
 
 def has_posterior() -> bool:
