@@ -9,7 +9,8 @@ numbers that block's own model would draw, so a span gives every replicate, bit 
 what running its block alone gives (tests/test_blocks.py), and the span can follow the
 number of workers without changing a byte of output. A quarter costs the same few dozen
 numpy calls for a span of a thousand replicates as for one block, which is why runs,
-sweeps and calibration all go through spans.
+the backtest and sweeps (whose points are rows of one model: ``points_model``) go
+through here. (Calibration batches its candidates in one model of its own.)
 """
 
 from __future__ import annotations
