@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import pytest
+from _exercise_walk import WALKS, Walk
 from test_classroom_app import START, Running
 from test_classroom_browser import (  # the skip when chromium or an extra is missing
     CHROMIUM,
@@ -26,7 +27,6 @@ from test_classroom_browser import (  # the skip when chromium or an extra is mi
     Screen,
     sync_api,
 )
-from test_classroom_exercises import WALKS, running  # noqa: F401 (a fixture)
 
 from model.classroom.narrate import meeting_title, range_words
 from model.vocabulary import NAMES
@@ -47,7 +47,7 @@ def chromium():
         browser.close()
 
 
-class BrowserLesson:
+class BrowserLesson(Walk):
     """One class on the server, each participant in their own browser context."""
 
     def __init__(self, served: Running, chromium, scenario: str) -> None:
@@ -204,37 +204,13 @@ class BrowserLesson:
             outlined = page.locator("#r-ensemble svg.distribution rect.class-outcome")
             outlined.first.wait_for(timeout=ENSEMBLE_TIMEOUT_MS)  # the class's texts
 
-    def do(self, action: dict[str, Any]) -> None:
-        if "start" in action:
-            self.start()
-        elif "link" in action:
-            self.link(action["link"])
-        elif "click" in action:
-            for _ in range(int(action.get("times", 1))):
-                self.click(action["click"])
-        elif "join" in action:
-            for country in action["join"]:
-                self.join(country)
-        elif "position" in action:
-            for country, (tone, flexibility) in action["position"].items():
-                self.position(country, tone, flexibility)
-        elif "see" in action:
-            self.see(action["see"])
-        else:
-            raise AssertionError(f"unknown action {action}")
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise", sorted(WALKS))
-def test_the_exercise_in_the_browser(running, chromium, exercise):  # noqa: F811
-    lesson = BrowserLesson(running, chromium, f"classroom/{exercise}/scenario.yaml")
+def test_the_exercise_in_the_browser(exercise_server, chromium, exercise):
+    lesson = BrowserLesson(exercise_server, chromium, f"classroom/{exercise}/scenario.yaml")
     try:
-        for number, actions in enumerate(WALKS[exercise]["steps"], start=1):
-            for action in actions:
-                try:
-                    lesson.do(action)
-                except AssertionError as exc:
-                    raise AssertionError(f"{exercise}, step {number}, {action}: {exc}") from exc
+        lesson.walk(exercise)
         assert sorted(lesson.teams) == sorted(WALKS[exercise]["teams"])
         assert lesson.debriefed, f"{exercise}: the walk never exports the debrief page"
         for screen in lesson.screens():
