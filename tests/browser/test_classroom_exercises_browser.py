@@ -8,7 +8,9 @@ their country, the teacher clicks the controls by their visible labels, position
 through the team form. After each meeting the projector must show the text, the model
 alone, each team's position and effect ("(held 2 times)" and the earlier attempts after
 a redo), and each team its own position and effect but no other team's. Nothing may be
-requested from outside 127.0.0.1. Every wait is on page content, never a fixed sleep.
+requested from outside 127.0.0.1. Every wait is on page content, never a fixed sleep, so
+the pages here poll four times a second (POLL_MS, 1 s when served): a check that waits
+for a screen to show something meets it sooner, and nothing else changes.
 """
 
 from __future__ import annotations
@@ -28,15 +30,27 @@ from test_classroom_browser import (  # the skip when chromium or an extra is mi
     sync_api,
 )
 
+from model.classroom import assets
 from model.classroom.narrate import meeting_title, range_words
 from model.vocabulary import NAMES
 
 SIZE = (1280, 900)
+POLL_MS = 250
+"""How often the pages poll their state here (the served app: assets.POLL_MS, 1000)."""
 expect = sync_api.expect
 
 
 def name(country: str) -> str:
     return f"{NAMES[country]} ({country})"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def quick_polls():
+    """The pages' script polls every POLL_MS while this module's walks run (the script is
+    filled in per request, so the shared server serves it at once)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(assets, "POLL_MS", POLL_MS)
+        yield
 
 
 @pytest.fixture(scope="module")
