@@ -1,5 +1,6 @@
 """Shared fixtures: the repository's paths, scenario files written for a test,
-parameters with the noise off, and the classroom server the exercise walks share.
+parameters with the noise off, the classroom server the exercise walks share, and the
+Hypothesis profiles.
 
 Why here: a dozen test files each wrote their own two-year scenario into ``tmp_path``,
 found ``scenarios/`` by walking up from ``__file__``, or turned the model's noise off by
@@ -14,6 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("suite", max_examples=500)
+settings.register_profile("deep", max_examples=2000)
+settings.load_profile("suite")
+"""Hypothesis (the scenario fuzzing, tests/test_fuzz_scenarios.py): 500 examples in the
+suite; `pytest --hypothesis-profile=deep` for 2000 when changing the loader."""
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository (the folder holding model/, scenarios/ and seeds/)."""
