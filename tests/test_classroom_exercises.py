@@ -21,20 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 pytest.importorskip("starlette", reason="the [classroom] extra is not installed")
 pytest.importorskip("uvicorn", reason="the [classroom] extra is not installed")
 
+from _exercise_walk import WALKS, Walk
 from test_classroom_app import START, Browser, Running
 
 from model.classroom.cards import CARDS
-from model.classroom.forecast import Forecaster
 from model.vocabulary import NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES_DIR = ROOT / "scenarios" / "classroom"
-WALKS = yaml.safe_load((Path(__file__).parent / "classroom_exercises.yaml").read_text("utf-8"))
 ENSEMBLE_WAIT = 120.0
 """Seconds the projector may take to show an ensemble (the first one runs history)."""
 LEADS = re.compile(r"^\s*- \*\*([^*]+)\*\*", re.M)
@@ -163,7 +161,7 @@ def action_labels(action: dict[str, Any]) -> list[str]:
 
 
 # --- a class walked step by step ----------------------------------------------------------
-class Lesson:
+class Lesson(Walk):
     """One class on the server: the teacher's browser, one per team and the projector."""
 
     def __init__(self, running: Running, scenario: str) -> None:
@@ -290,34 +288,6 @@ class Lesson:
         held = any(s.year == year for s in self.session.model.statements)
         assert ("class-outcome" in ensemble) == held  # the class's texts among the runs
 
-    def do(self, action: dict[str, Any]) -> None:
-        if "start" in action:
-            self.start()
-        elif "link" in action:
-            self.link(action["link"])
-        elif "click" in action:
-            for _ in range(int(action.get("times", 1))):
-                self.click(action["click"])
-        elif "join" in action:
-            for country in action["join"]:
-                self.join(country)
-        elif "position" in action:
-            for country, (tone, flexibility) in action["position"].items():
-                self.position(country, tone, flexibility)
-        elif "see" in action:
-            self.see(action["see"])
-        else:
-            raise AssertionError(f"unknown action {action}")
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    served = Running(tmp_path_factory.mktemp("classes"))
-    served.room.forecaster = Forecaster()  # the projector shows the real ensemble
-    yield served
-    served.room.forecaster.shutdown()
-    served.stop()
-
 
 @pytest.mark.parametrize("name", sorted(WALKS))
 def test_the_readme_names_the_controls_its_walk_presses(name):
@@ -333,21 +303,17 @@ def test_the_readme_names_the_controls_its_walk_presses(name):
 
 
 @pytest.mark.parametrize("name", sorted(WALKS))
-def test_the_exercise_runs_as_written(running, name):
-    lesson = Lesson(running, f"classroom/{name}/scenario.yaml")
-    for number, actions in enumerate(WALKS[name]["steps"], start=1):
-        for action in actions:
-            try:
-                lesson.do(action)
-            except AssertionError as exc:
-                raise AssertionError(f"{name}, step {number}, {action}: {exc}") from exc
+def test_the_exercise_runs_as_written(exercise_server, name):
+    lesson = Lesson(exercise_server, f"classroom/{name}/scenario.yaml")
+    lesson.walk(name)
     assert sorted(lesson.teams) == sorted(WALKS[name]["teams"])
     assert lesson.debrief, f"{name}: the walk never exports the debrief page"
 
 
-def test_the_guide_names_only_controls_the_app_shows(running):
+def test_the_guide_names_only_controls_the_app_shows(exercise_server):
     """scenarios/classroom/README.md and the exercises' other sections name in bold only
     controls the app shows (years in a label stand for any year)."""
+    running = exercise_server
     lesson = Lesson(running, "history.yaml")
     lesson.start()
     seen = Controls(lesson.teacher.get("/start")[1]).labels()

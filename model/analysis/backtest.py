@@ -11,7 +11,7 @@ import pandas as pd
 from model.record.targets import model_meeting
 from model.runs.outcomes import VOICE_CODE, Outcomes
 from model.vocabulary import GRAVE, MEETINGS, VOICES
-from model.world.initial import cached_record
+from model.world.initial import cached_record, recorded_chairs
 
 HISTORY = Path(__file__).resolve().parents[2] / "scenarios" / "history.yaml"
 
@@ -98,7 +98,9 @@ def validation_scores(out: Outcomes) -> dict:
     record = cached_record().statements
     article_years = {int(y) for y in record["year"]}
     validation = [
-        o for o in validation_occasions(load_validation_statements()) if first <= o.year <= last
+        o
+        for o in validation_occasions(load_validation_statements(chairs=recorded_chairs()))
+        if first <= o.year <= last
     ]
     observed = [
         Occasion(int(y), model_meeting(m), int(t), str(v), "record", "")

@@ -122,7 +122,7 @@ def observed_statements(first: int, last: int) -> pd.DataFrame:
     record ("calibration" or "validation")."""
     from model.record.occasions import validation_occasions
     from model.record.validation import load_validation_statements
-    from model.world.initial import cached_record
+    from model.world.initial import cached_record, recorded_chairs
 
     st = cached_record().statements
     st = st[(st["year"] >= first) & (st["year"] <= last)]
@@ -132,7 +132,7 @@ def observed_statements(first: int, last: int) -> pd.DataFrame:
     ]
     rows += [
         (o.year, o.meeting, np.nan if o.tone is None else float(o.tone), o.voice, "validation")
-        for o in validation_occasions(load_validation_statements())
+        for o in validation_occasions(load_validation_statements(chairs=recorded_chairs()))
         if first <= o.year <= last
     ]
     return pd.DataFrame(rows, columns=["year", "meeting", "tone", "voice", "record"])

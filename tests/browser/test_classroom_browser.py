@@ -72,8 +72,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+POLL_MS = 250
+"""How often the pages poll their state in these tests (the app's own: 1000 ms). Every wait
+here is on page content, so a quicker poll only makes the checks meet it sooner."""
+PROGRAM = (
+    "import runpy; import model.classroom.assets as assets; "
+    f"assets.POLL_MS = {POLL_MS}; "
+    "runpy.run_module('model.classroom', run_name='__main__', alter_sys=True)"
+)
+"""`python -m model.classroom` (runpy is what -m runs) with the pages polling every POLL_MS."""
+
+
 class Served:
-    """`python -m model.classroom` on a free local port, its output in files."""
+    """`python -m model.classroom` on a free local port (polling every POLL_MS), its output
+    in files."""
 
     def __init__(self, folder: Path):
         port = _free_port()
@@ -83,8 +95,8 @@ class Served:
             self.proc = subprocess.Popen(
                 [
                     sys.executable,
-                    "-m",
-                    "model.classroom",
+                    "-c",
+                    PROGRAM,
                     "--port",
                     str(port),
                     "--sessions",

@@ -8,7 +8,9 @@ their country, the teacher clicks the controls by their visible labels, position
 through the team form. After each meeting the projector must show the text, the model
 alone, each team's position and effect ("(held 2 times)" and the earlier attempts after
 a redo), and each team its own position and effect but no other team's. Nothing may be
-requested from outside 127.0.0.1. Every wait is on page content, never a fixed sleep.
+requested from outside 127.0.0.1. Every wait is on page content, never a fixed sleep, so
+the pages here poll four times a second (POLL_MS, 1 s when served): a check that waits
+for a screen to show something meets it sooner, and nothing else changes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from typing import Any
 
 import pytest
+from _exercise_walk import WALKS, Walk
 from test_classroom_app import START, Running
 from test_classroom_browser import (  # the skip when chromium or an extra is missing
     CHROMIUM,
@@ -26,17 +29,28 @@ from test_classroom_browser import (  # the skip when chromium or an extra is mi
     Screen,
     sync_api,
 )
-from test_classroom_exercises import WALKS, running  # noqa: F401 (a fixture)
 
+from model.classroom import assets
 from model.classroom.narrate import meeting_title, range_words
 from model.vocabulary import NAMES
 
 SIZE = (1280, 900)
+POLL_MS = 250
+"""How often the pages poll their state here (the served app: assets.POLL_MS, 1000)."""
 expect = sync_api.expect
 
 
 def name(country: str) -> str:
     return f"{NAMES[country]} ({country})"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def quick_polls():
+    """The pages' script polls every POLL_MS while this module's walks run (the script is
+    filled in per request, so the shared server serves it at once)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(assets, "POLL_MS", POLL_MS)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +61,7 @@ def chromium():
         browser.close()
 
 
-class BrowserLesson:
+class BrowserLesson(Walk):
     """One class on the server, each participant in their own browser context."""
 
     def __init__(self, served: Running, chromium, scenario: str) -> None:
@@ -204,37 +218,13 @@ class BrowserLesson:
             outlined = page.locator("#r-ensemble svg.distribution rect.class-outcome")
             outlined.first.wait_for(timeout=ENSEMBLE_TIMEOUT_MS)  # the class's texts
 
-    def do(self, action: dict[str, Any]) -> None:
-        if "start" in action:
-            self.start()
-        elif "link" in action:
-            self.link(action["link"])
-        elif "click" in action:
-            for _ in range(int(action.get("times", 1))):
-                self.click(action["click"])
-        elif "join" in action:
-            for country in action["join"]:
-                self.join(country)
-        elif "position" in action:
-            for country, (tone, flexibility) in action["position"].items():
-                self.position(country, tone, flexibility)
-        elif "see" in action:
-            self.see(action["see"])
-        else:
-            raise AssertionError(f"unknown action {action}")
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise", sorted(WALKS))
-def test_the_exercise_in_the_browser(running, chromium, exercise):  # noqa: F811
-    lesson = BrowserLesson(running, chromium, f"classroom/{exercise}/scenario.yaml")
+def test_the_exercise_in_the_browser(exercise_server, chromium, exercise):
+    lesson = BrowserLesson(exercise_server, chromium, f"classroom/{exercise}/scenario.yaml")
     try:
-        for number, actions in enumerate(WALKS[exercise]["steps"], start=1):
-            for action in actions:
-                try:
-                    lesson.do(action)
-                except AssertionError as exc:
-                    raise AssertionError(f"{exercise}, step {number}, {action}: {exc}") from exc
+        lesson.walk(exercise)
         assert sorted(lesson.teams) == sorted(WALKS[exercise]["teams"])
         assert lesson.debriefed, f"{exercise}: the walk never exports the debrief page"
         for screen in lesson.screens():
