@@ -116,7 +116,10 @@ def render_report(
         f"({total / len(rows):.1f} a year); the DPRK stages {provocations:.1f} launches or "
         "tests."
     )
-    engagement = np.nanmean(out.stances[:, -1, :, 1], axis=0)
+    last = out.stances[:, -1, :, 1]  # NaN for a country not yet a member (TLS before 2025)
+    seen = np.isfinite(last).sum(axis=0)
+    engagement = np.full(last.shape[1], np.nan)
+    engagement[seen > 0] = np.nansum(last, axis=0)[seen > 0] / seen[seen > 0]
     order = [
         i for i in np.argsort(-np.nan_to_num(engagement, nan=-1)) if not np.isnan(engagement[i])
     ]
