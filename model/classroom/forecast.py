@@ -2,10 +2,11 @@
 the same scenario, with the class's event cards and lever moves as dated shocks, say
 about one year's ASEAN texts.
 
-It runs on the batched engine (``model.world.spans.run_block``, the blocks the ensemble
-API, model.runs.ensemble.iterate, runs by default): 256 replicates are four blocks, about
-a quarter of a second once history's warm starts are cached (the first call in a process
-runs history for the warm-start pool: several seconds, so the server warms it at start).
+It runs on the batched engine (``model.world.spans.run_blocks``, the span of blocks the
+ensemble API, model.runs.ensemble.iterate, runs by default): 256 replicates are four
+blocks advanced as one model, a fraction of a second once history's warm starts are
+cached (the first call in a process runs history for the warm-start pool, so the server
+warms it at start).
 The classroom sits beside model.runs and may not import it, so it calls the engine
 directly, with the same seeds the ensemble would use.
 """
@@ -21,7 +22,7 @@ import numpy as np
 
 from model.vocabulary import MEETINGS, Quarter
 from model.world.scenario import Scenario, ShockSpec
-from model.world.spans import n_blocks, run_block
+from model.world.spans import n_blocks, run_blocks
 
 REPLICATES = 256
 NO_TEXT = 5
@@ -82,13 +83,12 @@ def year_distribution(
     scenario = class_scenario(spec, played, year)
     counts = {m: [0] * (NO_TEXT + 1) for m in MEETINGS}
     consensus = dict.fromkeys(MEETINGS, 0)
-    for block in range(n_blocks(replicates)):
-        for result in run_block(scenario, block, replicates, scenario.seed):
-            for y, meeting, _chair, tone, voice, *_ in result.statements:
-                if y != year:
-                    continue
-                counts[meeting][NO_TEXT if tone is None or voice == "none" else int(tone)] += 1
-                consensus[meeting] += voice == "consensus"
+    for result in run_blocks(scenario, range(n_blocks(replicates)), replicates, scenario.seed):
+        for y, meeting, _chair, tone, voice, *_ in result.statements:
+            if y != year:
+                continue
+            counts[meeting][NO_TEXT if tone is None or voice == "none" else int(tone)] += 1
+            consensus[meeting] += voice == "consensus"
     return YearDistribution(year, replicates, {m: tuple(c) for m, c in counts.items()}, consensus)
 
 
