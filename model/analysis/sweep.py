@@ -70,10 +70,11 @@ __all__ = [
 ]
 
 POINTS_PER_TASK = 64
-"""Sampled points per task sent to a worker (each is one batched block, ~0.05 s)."""
+"""Sampled points per task sent to a worker, run as the rows of one batched model
+(64 points x 16 replicates: about a quarter of a second)."""
 REPLICATES = 16
-"""Default replicates per point: a batched block of 16 costs about what one run of the
-per-replicate engine does, and averages away most of a point's noise."""
+"""Default replicates per point: cheap as rows of a batched model, and enough to average
+away most of a point's noise."""
 
 
 def lever_problem(scenario: Scenario) -> Problem:

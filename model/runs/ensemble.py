@@ -115,24 +115,20 @@ def iterate(
     seeds, so every executor and grouping gives the same results.
     """
     if engine == "batched":
-        from model.runs.blocks import spans
         from model.world.spans import run_blocks
 
-        func = run_blocks
-        tasks = [
-            (plan.scenario, g, plan.replicates, plan.seed, plan.draw, True)
-            for g in spans(plan.replicates, workers if scheduler is None else 16)
-        ]
-    elif engine == "replicate":
-        seeds = plan.seeds()
-        func = _run_chunk
-        tasks = [
-            (plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw)
-            for chunk in _chunks(plan.replicates)
-        ]
-    else:
+        spanned = iterate_spans(plan, run_blocks, True, workers=workers, scheduler=scheduler)
+        for results in spanned:
+            yield from results
+        return
+    if engine != "replicate":
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    for results in run_ordered(func, tasks, workers=workers, scheduler=scheduler):
+    seeds = plan.seeds()
+    tasks = [
+        (plan.scenario, chunk, [seeds[i] for i in chunk], plan.draw)
+        for chunk in _chunks(plan.replicates)
+    ]
+    for results in run_ordered(_run_chunk, tasks, workers=workers, scheduler=scheduler):
         yield from results
 
 

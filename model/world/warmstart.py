@@ -58,14 +58,6 @@ def starting_state(params: Parameters, scenario: Scenario, replicate: int) -> In
     return starting_states_of(scenario, [params], [replicate])[0]
 
 
-def starting_states(
-    params: Parameters, scenario: Scenario, replicates: Sequence[int]
-) -> list[InitialState]:
-    """``starting_state`` for several replicates sharing one parameter set."""
-    replicates = list(replicates)
-    return starting_states_of(scenario, [params] * len(replicates), replicates)
-
-
 def starting_states_of(
     scenario: Scenario, params: Sequence[Parameters], replicates: Sequence[int]
 ) -> list[InitialState]:
